@@ -1,0 +1,1 @@
+"""alex_data_dev."""

@@ -1,0 +1,57 @@
+"""The one command line, `alex-data`: serve, migrate, invoke, schemas.
+
+Each subcommand imports its implementation only when chosen, so `alex-data invoke` does not
+pay for the local Data API and `alex-data serve` does not load the Lambda's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# subcommand -> module whose `run(args) -> int` carries it out
+_COMMANDS = {
+    "serve": "alex_data_dev.serve",
+    "migrate": "alex_data_dev.migrate_cmd",
+    "invoke": "alex_data_dev.invoke_cmd",
+    "schemas": "alex_data_dev.schemas_cmd",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="alex-data", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the RDS Data API locally over real PostgreSQL")
+    serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--dsn", help="use this PostgreSQL instead of starting a throwaway one")
+    serve.add_argument("--database", default="alex")
+    serve.add_argument(
+        "--transaction-timeout",
+        type=float,
+        default=180.0,
+        help="seconds a transaction may stay idle before it is rolled back (Aurora: 3 minutes)",
+    )
+
+    sub.add_parser("migrate", help="apply the SQL migrations over the Data API the env names")
+
+    invoke = sub.add_parser("invoke", help="run the real handler in-process on one event")
+    invoke.add_argument("file", help="JSON event file (direct or SQS), or - for stdin")
+
+    schemas = sub.add_parser("schemas", help="write one JSON Schema per event and result")
+    schemas.add_argument("--out", required=True, help="directory to write into")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module = importlib.import_module(_COMMANDS[args.command])
+    code: int = module.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
