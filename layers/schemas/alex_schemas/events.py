@@ -1,0 +1,480 @@
+"""Every event the data function understands, and `DataEvent`, their union on `type`.
+
+Each event class names its result model through its base: `GetPortfolio(Event[Portfolio])`
+means `DataClient.call(GetPortfolio(...))` is typed `Portfolio`, and
+`GetPortfolio.result_model()` is `Portfolio` at run time.
+
+Conventions:
+- every event touching a user's data carries `clerk_user_id`; the SQL is scoped by it;
+- ids of things an event creates are supplied by the caller (`CreateAccount.account_id`,
+  `CreateJob.job_id`, defaulting to a fresh uuid4) so an SQS redelivery of the same message
+  carries the same id and the write stays idempotent;
+- `None` in an update means "keep what is stored" (on insert: the column's default);
+- batches (`UpsertInstruments`, `UpdatePrices`, `GetInstruments`) take 1 to 500 distinct
+  symbols: one statement can change a row once only, so duplicates are refused here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Final, Generic, Literal, TypeVar
+from uuid import UUID, uuid4
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from alex_schemas.payloads import ChartKey, ChartSpec, ReportPayload, RetirementPayload
+from alex_schemas.results import (
+    AccountView,
+    Deleted,
+    InstrumentList,
+    InstrumentPage,
+    InstrumentsUpserted,
+    JobPage,
+    JobSummary,
+    JobView,
+    Portfolio,
+    PositionView,
+    PricesUpdated,
+    Result,
+    UserView,
+)
+from alex_schemas.vocab import (
+    AccountName,
+    AccountType,
+    AssetClassAllocation,
+    ClerkUserId,
+    Cursor,
+    InstrumentType,
+    JobStatus,
+    JobType,
+    Money,
+    Price,
+    Quantity,
+    Rate,
+    RegionAllocation,
+    SectorAllocation,
+    Symbol,
+)
+
+__all__ = [
+    "EVENT_TYPES",
+    "MAX_BATCH_ROWS",
+    "CompleteJob",
+    "CreateAccount",
+    "CreateJob",
+    "DataEvent",
+    "DeleteAccount",
+    "DeletePosition",
+    "Event",
+    "FailJob",
+    "GetInstruments",
+    "GetJob",
+    "GetPortfolio",
+    "GetUser",
+    "InstrumentIn",
+    "JobEvent",
+    "ListInstruments",
+    "ListJobs",
+    "PriceIn",
+    "StartJob",
+    "UpdateAccount",
+    "UpdateCharts",
+    "UpdatePrices",
+    "UpdateReport",
+    "UpdateRetirement",
+    "UpdateSummary",
+    "UpsertInstruments",
+    "UpsertPosition",
+    "UpsertUser",
+    "UserEvent",
+    "data_event_adapter",
+    "parse_event",
+]
+
+MAX_BATCH_ROWS: Final = 500
+# FailJob messages are cut, not refused: failing to record a failure would lose it.
+MAX_ERROR_MESSAGE: Final = 4000
+
+ResultT = TypeVar("ResultT", bound=Result)
+
+
+class Event(BaseModel, Generic[ResultT]):
+    """Base of every event; `ResultT` is the model the function answers with."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    _result_model: ClassVar[type[Result] | None] = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        # `class GetPortfolio(Event[Portfolio])`: the parametrised base sits in the MRO with
+        # its arguments recorded by pydantic; the first concrete Result found is ours.
+        for klass in cls.__mro__:
+            meta = getattr(klass, "__pydantic_generic_metadata__", None)
+            if not meta:
+                continue
+            for arg in meta["args"]:
+                if isinstance(arg, type) and issubclass(arg, Result):
+                    cls._result_model = arg
+                    return
+
+    @classmethod
+    def result_model(cls) -> type[ResultT]:
+        model = cls._result_model
+        if model is None:
+            msg = f"{cls.__name__} does not name its result model"
+            raise TypeError(msg)
+        return model  # type: ignore[return-value]
+
+    def parse_result(self, data: Any) -> ResultT:
+        """Validate the `result` of an ok envelope (a dict or JSON text) as this event's result."""
+        model = self.result_model()
+        if isinstance(data, str | bytes | bytearray):
+            return model.model_validate_json(data)
+        return model.model_validate(data)
+
+
+class UserEvent(Event[ResultT], Generic[ResultT]):
+    clerk_user_id: ClerkUserId
+
+
+class JobEvent(UserEvent[ResultT], Generic[ResultT]):
+    job_id: UUID
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+class UpsertUser(UserEvent[UserView]):
+    """Create the user or update the fields given; omitted (None) fields keep their value,
+    or on insert take the column default (targets: equity 70 / fixed_income 30 and
+    north_america 50 / international 50)."""
+
+    type: Literal["UpsertUser"] = "UpsertUser"
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    years_until_retirement: Annotated[int, Field(ge=0, le=100)] | None = None
+    target_retirement_income: Money | None = None
+    asset_class_targets: AssetClassAllocation | None = None
+    region_targets: RegionAllocation | None = None
+
+
+class GetUser(UserEvent[UserView]):
+    type: Literal["GetUser"] = "GetUser"
+
+
+# --- instruments (shared reference data, not user-scoped) ---------------------------------
+
+
+class InstrumentIn(BaseModel):
+    """One instrument row of `UpsertInstruments`; an empty allocation map means unknown."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    symbol: Symbol
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    instrument_type: InstrumentType
+    current_price: Price | None = None
+    allocation_regions: RegionAllocation = Field(default_factory=dict)
+    allocation_sectors: SectorAllocation = Field(default_factory=dict)
+    allocation_asset_class: AssetClassAllocation = Field(default_factory=dict)
+
+
+class PriceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    symbol: Symbol
+    current_price: Price
+
+
+def _distinct_symbols(symbols: list[str]) -> None:
+    dupes = sorted(symbol for symbol, n in Counter(symbols).items() if n > 1)
+    if dupes:
+        msg = f"each symbol may appear once per batch; repeated: {', '.join(dupes)}"
+        raise ValueError(msg)
+
+
+class UpsertInstruments(Event[InstrumentsUpserted]):
+    """Insert or replace instruments (the tagger's output). A row without `current_price`
+    keeps the stored price."""
+
+    type: Literal["UpsertInstruments"] = "UpsertInstruments"
+    instruments: list[InstrumentIn] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
+
+    @field_validator("instruments")
+    @classmethod
+    def _once_each(cls, rows: list[InstrumentIn]) -> list[InstrumentIn]:
+        _distinct_symbols([r.symbol for r in rows])
+        return rows
+
+
+class UpdatePrices(Event[PricesUpdated]):
+    """Set current prices of known instruments; unknown symbols are reported, not created."""
+
+    type: Literal["UpdatePrices"] = "UpdatePrices"
+    prices: list[PriceIn] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
+
+    @field_validator("prices")
+    @classmethod
+    def _once_each(cls, rows: list[PriceIn]) -> list[PriceIn]:
+        _distinct_symbols([r.symbol for r in rows])
+        return rows
+
+
+class GetInstruments(Event[InstrumentList]):
+    type: Literal["GetInstruments"] = "GetInstruments"
+    symbols: list[Symbol] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
+
+    @field_validator("symbols")
+    @classmethod
+    def _once_each(cls, symbols: list[str]) -> list[str]:
+        _distinct_symbols(symbols)
+        return symbols
+
+
+class ListInstruments(Event[InstrumentPage]):
+    """A page of instruments by symbol; pass the page's `next_cursor` to get the next."""
+
+    type: Literal["ListInstruments"] = "ListInstruments"
+    limit: int = Field(default=100, ge=1, le=MAX_BATCH_ROWS)
+    cursor: Cursor | None = None
+    instrument_type: InstrumentType | None = None
+
+
+# --- accounts and positions ---------------------------------------------------------------
+
+
+class CreateAccount(UserEvent[AccountView]):
+    """Create an account; replaying it with the same `account_id` returns the same account."""
+
+    type: Literal["CreateAccount"] = "CreateAccount"
+    account_id: UUID = Field(default_factory=uuid4)
+    account_name: AccountName
+    account_purpose: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    account_type: AccountType = AccountType.OTHER
+    cash_balance: Money = Decimal(0)
+    cash_interest: Rate = Decimal(0)
+
+
+_UPDATE_KEYS: Final = frozenset({"type", "clerk_user_id", "account_id"})
+
+
+class UpdateAccount(UserEvent[AccountView]):
+    """Change the fields given (at least one); None keeps the stored value."""
+
+    type: Literal["UpdateAccount"] = "UpdateAccount"
+    account_id: UUID
+    account_name: AccountName | None = None
+    account_purpose: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    account_type: AccountType | None = None
+    cash_balance: Money | None = None
+    cash_interest: Rate | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> UpdateAccount:
+        changed = {
+            name for name in self.model_fields_set - _UPDATE_KEYS if getattr(self, name) is not None
+        }
+        if not changed:
+            msg = "UpdateAccount needs at least one field to change"
+            raise ValueError(msg)
+        return self
+
+
+class DeleteAccount(UserEvent[Deleted]):
+    """Delete the account and its positions."""
+
+    type: Literal["DeleteAccount"] = "DeleteAccount"
+    account_id: UUID
+
+
+class UpsertPosition(UserEvent[PositionView]):
+    """Set the quantity held of `symbol` in the account (positions are keyed by
+    (account_id, symbol)); `as_of_date` defaults to today (UTC) on the server."""
+
+    type: Literal["UpsertPosition"] = "UpsertPosition"
+    account_id: UUID
+    symbol: Symbol
+    quantity: Quantity
+    as_of_date: date | None = None
+
+
+class DeletePosition(UserEvent[Deleted]):
+    type: Literal["DeletePosition"] = "DeletePosition"
+    account_id: UUID
+    symbol: Symbol
+
+
+class GetPortfolio(UserEvent[Portfolio]):
+    """The user, every account, every position with its instrument: one read."""
+
+    type: Literal["GetPortfolio"] = "GetPortfolio"
+
+
+# --- jobs --------------------------------------------------------------------------------
+
+
+class CreateJob(UserEvent[JobView]):
+    """Create a pending job; replaying it with the same `job_id` returns the same job."""
+
+    type: Literal["CreateJob"] = "CreateJob"
+    job_id: UUID = Field(default_factory=uuid4)
+    job_type: JobType = JobType.PORTFOLIO_ANALYSIS
+    request_payload: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+class StartJob(JobEvent[JobSummary]):
+    """pending -> running (sets `started_at`); repeating it is a no-op success."""
+
+    type: Literal["StartJob"] = "StartJob"
+
+
+class UpdateReport(JobEvent[JobSummary]):
+    """Store the reporter's payload (replacing any earlier one)."""
+
+    type: Literal["UpdateReport"] = "UpdateReport"
+    report_payload: ReportPayload
+
+
+class UpdateCharts(JobEvent[JobSummary]):
+    """Merge charts into the job's charts by key (SQL `||`): a chart with a new key is
+    added, one with an existing key replaced, others kept; so the charter can save each
+    chart as it makes it."""
+
+    type: Literal["UpdateCharts"] = "UpdateCharts"
+    charts_payload: Annotated[dict[ChartKey, ChartSpec], Field(min_length=1, max_length=20)]
+
+
+class UpdateRetirement(JobEvent[JobSummary]):
+    """Store the retirement specialist's payload (replacing any earlier one)."""
+
+    type: Literal["UpdateRetirement"] = "UpdateRetirement"
+    retirement_payload: RetirementPayload
+
+
+class UpdateSummary(JobEvent[JobSummary]):
+    """Merge a JSON object into the job's summary, shallowly (SQL `||`): top-level keys given
+    replace stored ones, others are kept, so concurrent writers lose nothing.
+    `SummaryPayload(...).as_patch()` builds the typed part."""
+
+    type: Literal["UpdateSummary"] = "UpdateSummary"
+    summary_payload: Annotated[dict[str, JsonValue], Field(min_length=1)]
+
+
+class CompleteJob(JobEvent[JobSummary]):
+    """running -> completed (sets `completed_at`); repeating it is a no-op success."""
+
+    type: Literal["CompleteJob"] = "CompleteJob"
+
+
+def _cut(message: object) -> object:
+    if isinstance(message, str) and len(message) > MAX_ERROR_MESSAGE:
+        return message[: MAX_ERROR_MESSAGE - 1] + "…"
+    return message
+
+
+class FailJob(JobEvent[JobSummary]):
+    """-> failed with `error_message` (sets `completed_at`); messages longer than 4000
+    characters are cut, not refused."""
+
+    type: Literal["FailJob"] = "FailJob"
+    error_message: Annotated[str, StringConstraints(min_length=1)]
+
+    @field_validator("error_message", mode="before")
+    @classmethod
+    def _cut_long(cls, value: object) -> object:
+        return _cut(value)
+
+
+class GetJob(JobEvent[JobView]):
+    type: Literal["GetJob"] = "GetJob"
+
+
+class ListJobs(UserEvent[JobPage]):
+    """The user's jobs, newest first, a page at a time."""
+
+    type: Literal["ListJobs"] = "ListJobs"
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: Cursor | None = None
+    status: JobStatus | None = None
+    job_type: JobType | None = None
+
+
+# --- the union ----------------------------------------------------------------------------
+
+DataEvent = Annotated[
+    UpsertUser
+    | GetUser
+    | UpsertInstruments
+    | UpdatePrices
+    | GetInstruments
+    | ListInstruments
+    | CreateAccount
+    | UpdateAccount
+    | DeleteAccount
+    | UpsertPosition
+    | DeletePosition
+    | GetPortfolio
+    | CreateJob
+    | StartJob
+    | UpdateReport
+    | UpdateCharts
+    | UpdateRetirement
+    | UpdateSummary
+    | CompleteJob
+    | FailJob
+    | GetJob
+    | ListJobs,
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES: Final[tuple[type[Event[Any]], ...]] = (
+    UpsertUser,
+    GetUser,
+    UpsertInstruments,
+    UpdatePrices,
+    GetInstruments,
+    ListInstruments,
+    CreateAccount,
+    UpdateAccount,
+    DeleteAccount,
+    UpsertPosition,
+    DeletePosition,
+    GetPortfolio,
+    CreateJob,
+    StartJob,
+    UpdateReport,
+    UpdateCharts,
+    UpdateRetirement,
+    UpdateSummary,
+    CompleteJob,
+    FailJob,
+    GetJob,
+    ListJobs,
+)
+
+
+@functools.cache
+def data_event_adapter() -> TypeAdapter[DataEvent]:
+    """Built on first use, not at import: importing the layer stays cheap."""
+    return TypeAdapter(DataEvent)
+
+
+def parse_event(data: Any) -> DataEvent:
+    """Validate one event from a dict or JSON text; raises pydantic's ValidationError."""
+    adapter = data_event_adapter()
+    if isinstance(data, str | bytes | bytearray):
+        return adapter.validate_json(data)
+    return adapter.validate_python(data)

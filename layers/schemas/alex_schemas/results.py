@@ -1,0 +1,213 @@
+"""What the data function answers: one result model per event (see `Event.result_model`).
+
+Results ignore unknown fields, unlike events: the function may learn a new column before
+every agent's layer does, and an older agent should keep working. Field names are the
+seed's column names (`id`, `clerk_user_id`, `account_name`, ...).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from alex_schemas.payloads import (
+    ChartsPayload,
+    ReportPayload,
+    RetirementPayload,
+    SummaryPayload,
+)
+from alex_schemas.vocab import (
+    AccountType,
+    AssetClassAllocation,
+    ClerkUserId,
+    Cursor,
+    InstrumentType,
+    JobStatus,
+    JobType,
+    Money,
+    Price,
+    Quantity,
+    Rate,
+    RegionAllocation,
+    SectorAllocation,
+    Symbol,
+    UtcDatetime,
+)
+
+__all__ = [
+    "AccountView",
+    "Deleted",
+    "InstrumentList",
+    "InstrumentPage",
+    "InstrumentView",
+    "InstrumentsUpserted",
+    "JobPage",
+    "JobSummary",
+    "JobView",
+    "Portfolio",
+    "PortfolioAccount",
+    "PortfolioPosition",
+    "PositionView",
+    "PricesUpdated",
+    "Result",
+    "UserView",
+]
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class UserView(Result):
+    clerk_user_id: ClerkUserId
+    display_name: str | None = None
+    years_until_retirement: int | None = None
+    target_retirement_income: Money | None = None
+    asset_class_targets: AssetClassAllocation = Field(default_factory=dict)
+    region_targets: RegionAllocation = Field(default_factory=dict)
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class InstrumentView(Result):
+    symbol: Symbol
+    name: str
+    instrument_type: InstrumentType | None = None
+    current_price: Price | None = None
+    allocation_regions: RegionAllocation = Field(default_factory=dict)
+    allocation_sectors: SectorAllocation = Field(default_factory=dict)
+    allocation_asset_class: AssetClassAllocation = Field(default_factory=dict)
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+    @property
+    def is_classified(self) -> bool:
+        """All three allocation maps are filled in (the planner asks the tagger otherwise)."""
+        return bool(
+            self.allocation_regions and self.allocation_sectors and self.allocation_asset_class
+        )
+
+
+class InstrumentList(Result):
+    """Answer to `GetInstruments`: the symbols found, in request order, and the rest."""
+
+    instruments: list[InstrumentView]
+    unknown_symbols: list[Symbol] = Field(default_factory=list)
+
+
+class InstrumentPage(Result):
+    """One page of `ListInstruments`, ordered by symbol."""
+
+    items: list[InstrumentView]
+    next_cursor: Cursor | None = None
+
+
+class InstrumentsUpserted(Result):
+    """Answer to `UpsertInstruments`: how many rows were inserted or updated."""
+
+    upserted: int = Field(ge=0)
+    symbols: list[Symbol] = Field(default_factory=list)
+
+
+class PricesUpdated(Result):
+    """Answer to `UpdatePrices`: known symbols updated; unknown ones are reported, not created."""
+
+    updated: int = Field(ge=0)
+    unknown_symbols: list[Symbol] = Field(default_factory=list)
+
+
+class AccountView(Result):
+    id: UUID
+    clerk_user_id: ClerkUserId
+    account_name: str
+    account_purpose: str | None = None
+    account_type: AccountType = AccountType.OTHER
+    cash_balance: Money = Decimal(0)
+    cash_interest: Rate = Decimal(0)
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class PositionView(Result):
+    id: UUID
+    account_id: UUID
+    symbol: Symbol
+    quantity: Quantity
+    as_of_date: date
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class Deleted(Result):
+    """Answer to a delete. Deletes are idempotent so an SQS redelivery succeeds:
+    `deleted` is false when nothing of this user's matched (already gone, never existed,
+    or someone else's)."""
+
+    deleted: bool
+
+
+class PortfolioPosition(PositionView):
+    instrument: InstrumentView
+
+    @property
+    def market_value(self) -> Decimal:
+        """Quantity times the current price; zero while the instrument has no price."""
+        price = self.instrument.current_price
+        return self.quantity * price if price is not None else Decimal(0)
+
+
+class PortfolioAccount(AccountView):
+    positions: list[PortfolioPosition] = Field(default_factory=list)
+
+    @property
+    def total_value(self) -> Decimal:
+        return self.cash_balance + sum((p.market_value for p in self.positions), Decimal(0))
+
+
+class Portfolio(Result):
+    """A user's whole portfolio: the user, each account, each position with its instrument."""
+
+    user: UserView
+    accounts: list[PortfolioAccount] = Field(default_factory=list)
+
+    @property
+    def total_value(self) -> Decimal:
+        return sum((a.total_value for a in self.accounts), Decimal(0))
+
+    def instruments(self) -> dict[str, InstrumentView]:
+        """Every instrument held, once, by symbol."""
+        return {p.symbol: p.instrument for a in self.accounts for p in a.positions}
+
+
+class JobSummary(Result):
+    """A job without its payloads: what lists and status changes answer."""
+
+    id: UUID
+    clerk_user_id: ClerkUserId
+    job_type: JobType
+    status: JobStatus
+    error_message: str | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    started_at: UtcDatetime | None = None
+    completed_at: UtcDatetime | None = None
+
+
+class JobView(JobSummary):
+    """A job with every payload, typed."""
+
+    request_payload: dict[str, JsonValue] = Field(default_factory=dict)
+    report_payload: ReportPayload | None = None
+    charts_payload: ChartsPayload | None = None
+    retirement_payload: RetirementPayload | None = None
+    summary_payload: SummaryPayload | None = None
+
+
+class JobPage(Result):
+    """One page of `ListJobs`, newest first."""
+
+    items: list[JobSummary]
+    next_cursor: Cursor | None = None
