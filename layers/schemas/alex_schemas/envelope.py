@@ -49,7 +49,9 @@ _RETRYABLE_BY_DEFAULT = frozenset({ErrorCode.UNAVAILABLE})
 
 
 class ErrorInfo(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, json_schema_serialization_defaults_required=True
+    )
 
     code: ErrorCode
     message: str
@@ -57,14 +59,18 @@ class ErrorInfo(BaseModel):
 
 
 class OkEnvelope(BaseModel, Generic[R]):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, json_schema_serialization_defaults_required=True
+    )
 
     ok: Literal[True] = True
     result: R
 
 
 class ErrorEnvelope(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, json_schema_serialization_defaults_required=True
+    )
 
     ok: Literal[False] = False
     error: ErrorInfo

@@ -110,10 +110,19 @@ MAX_ERROR_MESSAGE: Final = 4000
 ResultT = TypeVar("ResultT", bound=Result)
 
 
+def _type_is_required(schema: dict[str, Any]) -> None:
+    # `type` has a default so Python callers need not spell it, but on the wire it is the
+    # discriminator: the JSON Schema must demand it.
+    if "type" in schema.get("properties", {}):
+        required = schema.setdefault("required", [])
+        if "type" not in required:
+            required.insert(0, "type")
+
+
 class Event(BaseModel, Generic[ResultT]):
     """Base of every event; `ResultT` is the model the function answers with."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_type_is_required)
 
     _result_model: ClassVar[type[Result] | None] = None
 

@@ -58,7 +58,10 @@ __all__ = [
 
 
 class Result(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Every field is always written, so the exported (serialization) schemas require them.
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, json_schema_serialization_defaults_required=True
+    )
 
 
 class UserView(Result):

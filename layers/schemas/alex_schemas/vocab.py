@@ -11,12 +11,23 @@ import enum
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Final, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 __all__ = [
     "ALLOCATION_TOLERANCE",
+    "DECIMAL_STRING_PATTERN",
     "FLOAT_SIGNIFICANT_DIGITS",
     "AccountName",
     "AccountType",
@@ -163,8 +174,32 @@ def _exact_decimal(value: object) -> object:
     return value
 
 
-# Put after the Field constraints in an Annotated decimal: guards every JSON number on the way in.
-ExactNumber = BeforeValidator(_exact_decimal)
+# A decimal string, as these models write them and accept them.
+DECIMAL_STRING_PATTERN: Final = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$"
+
+
+class _ExactNumber:
+    """Annotation for decimals: refuse floats that lost digits (above), and give the JSON
+    Schema's string branch a pattern so non-Python callers see what a decimal string is."""
+
+    def __get_pydantic_core_schema__(
+        self, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(_exact_decimal, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        branches = json_schema.get("anyOf", [json_schema])
+        for branch in branches:
+            if branch.get("type") == "string":
+                branch.setdefault("pattern", DECIMAL_STRING_PATTERN)
+        return json_schema
+
+
+# Put after the Field constraints in an Annotated decimal.
+ExactNumber = _ExactNumber()
 
 # users.target_retirement_income, accounts.cash_balance: decimal(12,2)
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2), ExactNumber]
