@@ -5,7 +5,7 @@ PYTHON ?= $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run serve test unit integration bench lint format typecheck pr clean
+.PHONY: install run serve test unit integration bench lint format typecheck pr clean sam-install build validate
 
 install: $(VENV)/.installed
 
@@ -45,7 +45,32 @@ format: install
 typecheck: install
 	$(BIN)/mypy
 
-pr: lint typecheck test
+pr: lint typecheck validate test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam
+
+# The SAM CLI lives in its own tool venv: its pins conflict with the dev venv's current boto3.
+SAM_VERSION := 1.170.0
+SAM_VENV := .tools/sam
+SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+PYTHON313 ?= $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13)
+LAYER_BUILD := .aws-sam/build/SchemasLayer/python
+
+sam-install: $(SAM_VENV)/.installed-$(SAM_VERSION)
+
+$(SAM_VENV)/.installed-$(SAM_VERSION):
+	test -x $(SAM_VENV)/bin/python || $(PYTHON313) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli==$(SAM_VERSION)'
+	touch $@
+
+# No Docker: the python3.13 builder runs pip with the layer's BuildArchitecture (arm64), then
+# we check that pydantic-core's compiled extension really is an aarch64 ELF (e_machine 183).
+build: sam-install
+	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM) build
+	@grep -h '^Tag:' $(LAYER_BUILD)/pydantic_core-*.dist-info/WHEEL
+	$(PYTHON313) -c "import glob, sys; so = glob.glob('$(LAYER_BUILD)/pydantic_core/_pydantic_core*.so'); m = so and int.from_bytes(open(so[0], 'rb').read(20)[18:20], 'little'); sys.exit(0 if m == 183 else f'pydantic-core is not arm64: {so}')"
+
+validate: install sam-install
+	$(SAM) validate --lint
+	$(BIN)/cfn-lint template.yaml
