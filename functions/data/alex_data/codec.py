@@ -1,0 +1,294 @@
+"""Values across the Data API boundary: Python parameters in, typed row models out.
+
+Going in, every parameter is encoded by its Python type with a `typeHint` where the Data API
+needs one to send the right SQL type (DECIMAL, UUID, JSON, DATE, TIME, TIMESTAMP). Coming out,
+nothing is guessed: a statement is decoded into the row model its caller names, position by
+position (the Data API's `Field` union already says string, long, double, boolean, blob or
+array), and Pydantic turns the strings into the declared types. That is why no call asks for
+`includeResultMetadata` or `formatRecordsAs=JSON`, which make Aurora run a catalog query per
+request.
+
+Row models use `UtcDatetime` for timestamp columns (the Data API sends
+"YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC, without an offset) and `JsonColumn[T]` for json/jsonb
+columns of a positional row (sent as JSON text). JSON is read with exact decimals: a JSON number
+becomes a `Decimal` before Pydantic sees it, never a float.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from enum import Enum
+from functools import lru_cache
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
+
+from alex_data.errors import InternalError
+
+__all__ = [
+    "JsonColumn",
+    "UtcDatetime",
+    "decode_documents",
+    "decode_rows",
+    "encode_parameters",
+    "field_value",
+    "loads_exact",
+    "to_json_text",
+]
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+# Data API shapes, as plain mappings (boto3 returns dicts; the fakes in tests build the same).
+SqlParameter = dict[str, Any]
+FieldValue = Mapping[str, Any]
+Record = Sequence[FieldValue]
+
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+
+
+# --- going in ---------------------------------------------------------------------------------
+
+
+def encode_parameters(params: Mapping[str, object] | None) -> list[SqlParameter]:
+    """The `parameters` list of an ExecuteStatement call for named `:params`."""
+    if not params:
+        return []
+    encoded: list[SqlParameter] = []
+    for name, value in params.items():
+        field, hint = _encode(name, value)
+        parameter: SqlParameter = {"name": name, "value": field}
+        if hint is not None:
+            parameter["typeHint"] = hint
+        encoded.append(parameter)
+    return encoded
+
+
+def _encode(name: str, value: object) -> tuple[dict[str, Any], str | None]:  # noqa: C901
+    # The order matters: bool is an int, datetime is a date, a StrEnum is a str.
+    if value is None:
+        return {"isNull": True}, None
+    if isinstance(value, Enum):
+        return _encode(name, value.value)
+    if isinstance(value, bool):
+        return {"booleanValue": value}, None
+    if isinstance(value, int):
+        if _LONG_MIN <= value <= _LONG_MAX:
+            return {"longValue": value}, None
+        return {"stringValue": str(value)}, "DECIMAL"
+    if isinstance(value, float):
+        return {"doubleValue": value}, None
+    if isinstance(value, Decimal):
+        return {"stringValue": _decimal_text(name, value)}, "DECIMAL"
+    if isinstance(value, str):
+        return {"stringValue": value}, None
+    if isinstance(value, UUID):
+        return {"stringValue": str(value)}, "UUID"
+    if isinstance(value, datetime):
+        return {"stringValue": _timestamp_text(name, value)}, "TIMESTAMP"
+    if isinstance(value, date):
+        return {"stringValue": value.isoformat()}, "DATE"
+    if isinstance(value, time):
+        return {"stringValue": value.replace(tzinfo=None).isoformat()}, "TIME"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"blobValue": bytes(value)}, None
+    if isinstance(value, BaseModel | Mapping | list | tuple):
+        return {"stringValue": to_json_text(value)}, "JSON"
+    raise TypeError(f"parameter :{name}: cannot send a {type(value).__name__} to the Data API")
+
+
+def _decimal_text(name: str, value: Decimal) -> str:
+    if not value.is_finite():
+        raise TypeError(f"parameter :{name}: {value} is not a number the database stores")
+    return format(value, "f")
+
+
+def _timestamp_text(name: str, value: datetime) -> str:
+    # TIMESTAMP takes "YYYY-MM-DD HH:MM:SS[.fff]" with no zone: the session zone (UTC on
+    # Aurora) gives it one, so only an aware value can be placed on the UTC timeline safely.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise TypeError(f"parameter :{name}: a naive datetime has no place on the UTC timeline")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def to_json_text(value: object) -> str:
+    """JSON text for a json/jsonb parameter.
+
+    Decimals become JSON numbers written digit for digit (jsonb keeps them exactly, and the
+    schema's allocation checks want numbers), UUIDs and timestamps become strings, models are
+    dumped field by field first.
+    """
+    return "".join(_json_parts(value))
+
+
+def _json_parts(value: object) -> list[str]:  # noqa: C901
+    if isinstance(value, BaseModel):
+        return _json_parts(value.model_dump(mode="python", by_alias=True))
+    if isinstance(value, Enum):
+        return _json_parts(value.value)
+    if value is None or isinstance(value, bool | int | str):
+        return [json.dumps(value)]
+    if isinstance(value, float):
+        return [json.dumps(value, allow_nan=False)]
+    if isinstance(value, Decimal):
+        return [_decimal_text("json", value)]
+    if isinstance(value, UUID):
+        return [json.dumps(str(value))]
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise TypeError("a naive datetime has no place on the UTC timeline")
+        return [json.dumps(value.astimezone(UTC).isoformat())]
+    if isinstance(value, date | time):
+        return [json.dumps(value.isoformat())]
+    if isinstance(value, Mapping):
+        parts = ["{"]
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                parts.append(",")
+            key_text = key.value if isinstance(key, Enum) else key
+            parts.append(json.dumps(str(key_text)))
+            parts.append(":")
+            parts.extend(_json_parts(item))
+        parts.append("}")
+        return parts
+    if isinstance(value, list | tuple | set | frozenset):
+        parts = ["["]
+        for index, item in enumerate(value):
+            if index:
+                parts.append(",")
+            parts.extend(_json_parts(item))
+        parts.append("]")
+        return parts
+    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
+
+
+# --- coming out -------------------------------------------------------------------------------
+
+
+def field_value(field: FieldValue) -> object:
+    """The Python value of one Data API `Field` (a tagged union with exactly one member set)."""
+    if field.get("isNull"):
+        return None
+    for key in ("stringValue", "longValue", "booleanValue", "doubleValue"):
+        if key in field:
+            return field[key]
+    if "blobValue" in field:
+        blob = field["blobValue"]
+        # boto3 hands back bytes; a JSON transport would carry base64 text.
+        return base64.b64decode(blob) if isinstance(blob, str) else bytes(blob)
+    if "arrayValue" in field:
+        return _array_value(field["arrayValue"])
+    raise InternalError(f"the Data API sent a field of an unknown kind: {sorted(field)}")
+
+
+def _array_value(array: Mapping[str, Any]) -> list[object]:
+    if "arrayValues" in array:
+        return [_array_value(item) for item in array["arrayValues"]]
+    for key in ("stringValues", "longValues", "doubleValues", "booleanValues"):
+        if key in array:
+            return list(array[key])
+    return []
+
+
+@lru_cache(maxsize=256)
+def _field_keys(model: type[BaseModel]) -> tuple[str, ...]:
+    # The key Pydantic validates each field by: its alias when it has one.
+    return tuple(
+        info.alias if info.alias is not None else name for name, info in model.model_fields.items()
+    )
+
+
+def decode_rows(records: Sequence[Record], model: type[M]) -> list[M]:
+    """Each record's columns, in SELECT order, into the model's fields in declaration order."""
+    keys = _field_keys(model)
+    decoded: list[M] = []
+    for record in records:
+        if len(record) != len(keys):
+            raise InternalError(
+                f"the statement returned {len(record)} columns where "
+                f"{model.__name__} declares {len(keys)}"
+            )
+        values = dict(zip(keys, (field_value(field) for field in record), strict=True))
+        decoded.append(_validate(model, values))
+    return decoded
+
+
+def decode_documents(records: Sequence[Record], model: type[M]) -> list[M]:
+    """Each record is one json/jsonb column: one document, validated as `model`.
+
+    A NULL document (an aggregate over no rows) is skipped, so `document()` answers None.
+    """
+    decoded: list[M] = []
+    for record in records:
+        if len(record) != 1:
+            raise InternalError(
+                f"a document statement must return one column, this one returned {len(record)}"
+            )
+        text = field_value(record[0])
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise InternalError(f"a document column must be json text, not {type(text).__name__}")
+        decoded.append(_validate(model, loads_exact(text)))
+    return decoded
+
+
+def _validate(model: type[M], data: object) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        # The database answered something the row model does not accept: a bug in the SQL or the
+        # model, which a retry cannot fix. The details go to the log through __cause__.
+        raise InternalError(f"a row did not match {model.__name__}") from exc
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads_exact(text: str | bytes) -> Any:
+    """Parse JSON text, keeping every number exact (floats become Decimal)."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+# --- annotated types for row models -----------------------------------------------------------
+
+
+def _to_datetime(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value  # Pydantic reports it with the field's name
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, BeforeValidator(_to_datetime), AfterValidator(_as_utc)]
+"""A timestamp column: "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) or ISO 8601 with an offset,
+always an aware UTC datetime once validated."""
+
+
+def _json_text(value: object) -> object:
+    if isinstance(value, str | bytes | bytearray):
+        try:
+            return loads_exact(bytes(value) if isinstance(value, bytearray) else value)
+        except ValueError as exc:
+            raise ValueError(f"invalid JSON text: {exc}") from exc
+    return value
+
+
+JsonColumn = Annotated[T, BeforeValidator(_json_text)]
+"""A json/jsonb column of a positional row, e.g. `JsonColumn[dict[str, Decimal]]`: the Data API
+sends its JSON text, parsed here with exact decimals. (Inside a `documents()` model the value is
+already JSON: use the plain type there.)"""

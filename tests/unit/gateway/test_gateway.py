@@ -1,0 +1,319 @@
+"""The gateway over a fake rds-data client: requests, retries, deadlines, transactions, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from alex_data.errors import (
+    Conflict,
+    DataError,
+    InternalError,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+)
+from alex_data.gateway import Gateway, RetryPolicy, translate_error
+from botocore.exceptions import EndpointConnectionError
+from pydantic import BaseModel
+
+from tests.unit.gateway.fakes import (
+    FakeDataApi,
+    FakeTime,
+    client_error,
+    default_responder,
+    records,
+    sql_error,
+)
+
+ARN = "arn:aws:rds:us-east-1:123456789012:cluster:alex"
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:alex"
+
+
+class Price(BaseModel):
+    symbol: str
+    price: Decimal
+
+
+def make(
+    api: FakeDataApi, clock: FakeTime | None = None, policy: RetryPolicy | None = None
+) -> Gateway:
+    clock = clock or FakeTime()
+    return Gateway(
+        api,
+        resource_arn=ARN,
+        secret_arn=SECRET,
+        database="alex",
+        retry=policy or RetryPolicy(),
+        sleep=clock.sleep,
+        clock=clock.clock,
+        jitter=lambda: 0.5,
+    )
+
+
+def answering(result: Mapping[str, Any]) -> FakeDataApi:
+    def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        if operation == "execute_statement":
+            return result
+        return default_responder(operation, request)
+
+    return FakeDataApi(respond)
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+def test_a_query_is_one_request_without_metadata_and_decodes_into_the_row_model() -> None:
+    # Given a Data API answering two records
+    api = answering(
+        records(
+            [{"stringValue": "VTI"}, {"stringValue": "301.2500"}],
+            [{"stringValue": "BND"}, {"stringValue": "72.1000"}],
+        )
+    )
+    db = make(api)
+    # When the rows are asked for
+    found = db.rows("SELECT symbol, current_price FROM instruments", None, Price)
+    # Then they come back typed, in one request that asks for no column metadata
+    assert found == [
+        Price(symbol="VTI", price=Decimal("301.2500")),
+        Price(symbol="BND", price=Decimal("72.1000")),
+    ]
+    ((operation, request),) = api.requests
+    assert operation == "execute_statement"
+    assert "includeResultMetadata" not in request
+    assert "formatRecordsAs" not in request
+    assert request["resourceArn"] == ARN
+    assert request["secretArn"] == SECRET
+    assert request["database"] == "alex"
+    assert db.calls == 1
+
+
+def test_execute_sends_typed_parameters_and_answers_the_update_count() -> None:
+    api = answering({"numberOfRecordsUpdated": 3})
+    db = make(api)
+    count = db.execute(
+        "UPDATE instruments SET current_price = :price WHERE symbol = :symbol",
+        {"price": Decimal("1.5"), "symbol": "VTI"},
+    )
+    assert count == 3
+    assert api.requests[0][1]["parameters"] == [
+        {"name": "price", "value": {"stringValue": "1.5"}, "typeHint": "DECIMAL"},
+        {"name": "symbol", "value": {"stringValue": "VTI"}},
+    ]
+
+
+def test_one_and_document_answer_none_when_nothing_matches() -> None:
+    db = make(answering({"records": []}))
+    assert db.one("SELECT 1", None, Price) is None
+    assert db.document("SELECT 1", None, Price) is None
+
+
+# --- retries ----------------------------------------------------------------------------------
+
+
+def test_a_resuming_database_is_retried_with_capped_exponential_backoff() -> None:
+    # Given a cluster that answers DatabaseResumingException four times, then works
+    api = answering({"numberOfRecordsUpdated": 1})
+    api.fail_next(*[client_error("DatabaseResumingException", "resuming")] * 4)
+    clock = FakeTime()
+    db = make(api, clock, RetryPolicy(base_seconds=1.0, cap_seconds=3.0))
+    # When a statement is run
+    assert db.execute("UPDATE x SET y = 1") == 1
+    # Then it was sent five times, waiting 1, 2, 4->3 (capped), 3 s scaled by the jitter (0.5
+    # places each wait at 3/4 of its ceiling)
+    assert db.calls == 5
+    assert clock.sleeps == [0.75, 1.5, 2.25, 2.25]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        client_error("ThrottlingException", "slow down"),
+        client_error("TooManyRequestsException"),
+        client_error("ServiceUnavailableError", status=503),
+        client_error("InternalServerErrorException", status=500),
+        client_error("SomethingNew", status=502),
+        EndpointConnectionError(endpoint_url="http://localhost:1"),
+        sql_error("40001", "could not serialize access"),
+    ],
+)
+def test_transient_faults_are_retried(fault: Exception) -> None:
+    api = answering({"numberOfRecordsUpdated": 1})
+    api.fail_next(fault)
+    db = make(api)
+    assert db.execute("UPDATE x SET y = 1") == 1
+    assert db.calls == 2
+
+
+def test_retrying_stops_at_the_deadline() -> None:
+    # Given a cluster that never resumes and an invocation with 2 s left
+    api = answering({})
+    api.fail_next(*[client_error("DatabaseResumingException")] * 50)
+    clock = FakeTime()
+    db = make(api, clock, RetryPolicy(base_seconds=0.5, cap_seconds=1.0))
+    runner = db.bounded(2.0)
+    # When a statement is run, Then it gives up as Unavailable (retryable) before the deadline
+    with pytest.raises(Unavailable) as caught:
+        runner.execute("UPDATE x SET y = 1")
+    assert caught.value.retryable
+    assert sum(clock.sleeps) < 2.0
+    assert clock.sleeps == [0.375, 0.75, 0.75]
+    assert db.calls == 4
+
+
+def test_retrying_stops_after_max_attempts() -> None:
+    api = answering({})
+    api.fail_next(*[client_error("ThrottlingException")] * 50)
+    db = make(api, policy=RetryPolicy(max_attempts=3))
+    with pytest.raises(Unavailable):
+        db.execute("SELECT 1")
+    assert db.calls == 3
+
+
+def test_a_definite_failure_is_not_retried() -> None:
+    api = answering({})
+    api.fail_next(sql_error("23505", 'duplicate key value violates unique constraint "users_pkey"'))
+    db = make(api)
+    with pytest.raises(Conflict):
+        db.execute("INSERT INTO users ...")
+    assert db.calls == 1
+
+
+def test_a_serialization_failure_inside_a_transaction_is_not_retried_by_statement() -> None:
+    # Inside a transaction the database has aborted the whole transaction: retrying the one
+    # statement cannot help, only the caller can start over.
+    api = answering({})
+    db = make(api)
+
+    def block() -> None:
+        with db.transaction() as tx:
+            api.fail_next(sql_error("40001", "could not serialize access"))
+            tx.execute("UPDATE x SET y = 1")
+
+    with pytest.raises(Unavailable):
+        block()
+    assert api.operations() == ["begin_transaction", "execute_statement", "rollback_transaction"]
+
+
+# --- error translation ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected", "message"),
+    [
+        (sql_error("23505", 'duplicate key value violates unique constraint "x"'), Conflict, "x"),
+        (
+            sql_error("23503", 'insert or update on table "positions" violates foreign key'),
+            NotFound,
+            "positions",
+        ),
+        (sql_error("23503", 'update or delete ... is still referenced from "p"'), Conflict, "use"),
+        (sql_error("23514", 'violates check constraint "users_range"'), InvalidInput, "range"),
+        (sql_error("22P02", "invalid input syntax for type uuid"), InvalidInput, "uuid"),
+        (sql_error("42P01", 'relation "nope" does not exist'), InternalError, "rejected"),
+        (client_error("StatementTimeoutException"), Unavailable, "timed out"),
+        (client_error("TransactionNotFoundException"), Unavailable, "expired"),
+        (client_error("AccessDeniedException", status=403), InternalError, "configuration"),
+        (client_error("BadRequestException", "HTTP endpoint is not enabled"), InternalError, ""),
+    ],
+)
+def test_errors_are_translated_once_into_the_domain_tree(
+    fault: Exception, expected: type[DataError], message: str
+) -> None:
+    found = translate_error(fault).error
+    assert type(found) is expected
+    assert message in found.message
+
+
+def test_translation_keeps_the_botocore_error_as_the_cause_and_leaks_no_sql() -> None:
+    api = answering({})
+    fault = sql_error("42601", 'syntax error at or near "SELEC"')
+    api.fail_next(fault)
+    with pytest.raises(InternalError) as caught:
+        make(api).execute("SELEC 1")
+    assert caught.value.__cause__ is fault
+    assert "SELEC" not in caught.value.message
+
+
+# --- transactions -----------------------------------------------------------------------------
+
+
+def test_a_transaction_threads_its_id_and_commits_when_the_block_completes() -> None:
+    api = FakeDataApi()
+    db = make(api)
+    with db.transaction() as tx:
+        tx.execute("UPDATE a SET b = 1")
+        tx.execute("UPDATE c SET d = 2")
+    assert api.operations() == [
+        "begin_transaction",
+        "execute_statement",
+        "execute_statement",
+        "commit_transaction",
+    ]
+    assert all(r["transactionId"] == "tx-1" for op, r in api.requests[1:])
+    assert api.requests[0][1]["database"] == "alex"
+
+
+def test_a_failing_block_rolls_back_and_the_error_propagates() -> None:
+    api = FakeDataApi()
+    db = make(api)
+
+    def block() -> None:
+        with db.transaction() as tx:
+            tx.execute("UPDATE a SET b = 1")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        block()
+    assert api.operations() == ["begin_transaction", "execute_statement", "rollback_transaction"]
+    assert api.requests[-1][1]["transactionId"] == "tx-1"
+
+
+def test_a_failed_rollback_does_not_hide_the_original_error() -> None:
+    api = FakeDataApi()
+    db = make(api)
+
+    def block() -> None:
+        with db.transaction() as tx:
+            api.fail_next(sql_error("23505", "duplicate"), client_error("AccessDeniedException"))
+            tx.execute("INSERT ...")
+
+    with pytest.raises(Conflict):
+        block()
+    assert api.operations()[-1] == "rollback_transaction"
+
+
+def test_an_unexpected_commit_status_is_an_error() -> None:
+    def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        if operation == "commit_transaction":
+            return {"transactionStatus": "Something Else"}
+        return default_responder(operation, request)
+
+    db = make(FakeDataApi(respond))
+    with pytest.raises(InternalError, match="Something Else"), db.transaction() as tx:
+        tx.execute("UPDATE a SET b = 1")
+
+
+def test_a_failed_commit_is_reported_and_rolled_back() -> None:
+    api = FakeDataApi()
+    db = make(api)
+
+    def block() -> None:
+        with db.transaction() as tx:
+            tx.execute("UPDATE a SET b = 1")
+            api.fail_next(sql_error("40001", "could not serialize access"))
+
+    with pytest.raises(Unavailable):
+        block()
+    assert api.operations()[-2:] == ["commit_transaction", "rollback_transaction"]
+
+
+def test_a_nested_transaction_joins_the_outer_one() -> None:
+    api = FakeDataApi()
+    db = make(api)
+    with db.transaction() as tx, tx.transaction() as inner:
+        inner.execute("UPDATE a SET b = 1")
+    assert api.operations() == ["begin_transaction", "execute_statement", "commit_transaction"]
