@@ -1,0 +1,183 @@
+"""`LocalDataApi`: PostgreSQL (throwaway or given), a database, and the HTTP endpoint, as one
+context manager for tests, `alex-data serve` and the benchmark."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from types import TracebackType
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from alex_data_dev.local_data_api.engine import Engine, EngineConfig
+from alex_data_dev.local_data_api.server import DataApiHttpServer
+from alex_data_dev.postgres import ThrowawayPostgres
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+CLUSTER_ARN = f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:alex-local"
+SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:alex-local-credentials-AbCdEf"
+
+
+class LocalDataApi:
+    """The RDS Data API on `endpoint_url`, executing on real PostgreSQL.
+
+    On enter: starts a throwaway PostgreSQL unless `dsn` names a server, creates `database` if
+    missing, serves HTTP on a background thread. On exit: stops all that and removes what it
+    created (the throwaway server with its files, or the database it created on `dsn`'s server).
+    """
+
+    def __init__(
+        self,
+        dsn: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        database: str = "alex",
+        transaction_timeout: float = 180.0,
+        *,
+        statement_timeout: float = 45.0,
+    ) -> None:
+        self._given_dsn = dsn
+        self.host = host
+        self._port = port
+        self.database = database
+        self.transaction_timeout = transaction_timeout
+        self.statement_timeout = statement_timeout
+        self.cluster_arn = CLUSTER_ARN
+        self.secret_arn = SECRET_ARN
+        self.region = REGION
+        self.dsn = ""  # set on enter: reaches `database` directly (for tests, the benchmark)
+        self._postgres: ThrowawayPostgres | None = None
+        self._admin_dsn = ""
+        self._created_database = False
+        self._engine: Engine | None = None
+        self._server: DataApiHttpServer | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalDataApi:
+        try:
+            if self._given_dsn is None:
+                self._postgres = ThrowawayPostgres()
+                self._postgres.start()
+                self._admin_dsn = self._postgres.dsn
+            else:
+                self._admin_dsn = self._given_dsn
+            self._created_database = self._create_database()
+            self.dsn = make_conninfo(self._admin_dsn, dbname=self.database)
+            self._engine = Engine(
+                EngineConfig(
+                    dsn=self.dsn,
+                    database=self.database,
+                    cluster_arn=self.cluster_arn,
+                    secret_arn=self.secret_arn,
+                    transaction_timeout=self.transaction_timeout,
+                    statement_timeout=self.statement_timeout,
+                )
+            )
+            self._server = DataApiHttpServer(self._engine, self.host, self._port)
+            self._server.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.close()
+        if self._created_database and self._postgres is None:
+            self._drop_database()
+        self._created_database = False
+        postgres, self._postgres = self._postgres, None
+        if postgres is not None:
+            postgres.stop()
+
+    def _create_database(self) -> bool:
+        with psycopg.connect(self._admin_dsn, autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [self.database]
+            ).fetchone()
+            if exists:
+                return False
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
+            return True
+
+    def _drop_database(self) -> None:
+        with psycopg.connect(self._admin_dsn, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(self.database)
+                )
+            )
+
+    # --- what callers use ---------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("LocalDataApi is not running")
+        return self._server.port
+
+    @property
+    def endpoint_url(self) -> str:
+        # A wildcard bind is reached locally through the loopback address.
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The environment a boto3 `rds-data` client (and the Lambda) needs to reach us."""
+        return {
+            "AWS_ENDPOINT_URL_RDS_DATA": self.endpoint_url,
+            "AURORA_CLUSTER_ARN": self.cluster_arn,
+            "AURORA_SECRET_ARN": self.secret_arn,
+            "AURORA_DATABASE": self.database,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        }
+
+    def inject_resuming(self, n: int) -> None:
+        """The next `n` calls that Aurora may refuse while resuming answer DatabaseResumingException
+
+        (ExecuteStatement, BatchExecuteStatement, BeginTransaction; not commit or rollback).
+        """
+        self.inject_faults({"DatabaseResumingException": n})
+
+    def inject_faults(self, faults: dict[str, int]) -> None:
+        if self._engine is None:
+            raise RuntimeError("LocalDataApi is not running")
+        self._engine.set_faults(faults)
+
+    def clear_faults(self) -> None:
+        if self._engine is not None:
+            self._engine.clear_faults()
+
+    def open_transactions(self) -> int:
+        return 0 if self._engine is None else self._engine.open_transactions()
+
+
+def post_faults(endpoint_url: str, faults: dict[str, int]) -> dict[str, int]:
+    """Fault injection over HTTP, for a server in another process (`alex-data serve`)."""
+    request = urllib.request.Request(  # noqa: S310 - our own http endpoint
+        f"{endpoint_url}/_local/faults",
+        data=json.dumps(faults).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        answer: dict[str, dict[str, int]] = json.loads(response.read())
+    return answer["faults"]

@@ -1,0 +1,289 @@
+"""Data API values <-> PostgreSQL values, typed the way Aurora's Data API types them.
+
+Going in, every parameter carries a PostgreSQL type, as Aurora's JDBC-based Data API sends it:
+`stringValue` is `varchar` (so a uuid, jsonb or timestamp column refuses it without a
+typeHint), `longValue` is `int8`, `doubleValue` is `float8`, `booleanValue` is `bool`,
+`blobValue` is `bytea`, `isNull` is untyped. A typeHint types the string instead: DATE, TIME,
+TIMESTAMP, DECIMAL (numeric), UUID, JSON (json, not jsonb: write `CAST(:p AS jsonb)` where an
+expression needs jsonb; that works on Aurora whatever it sends).
+
+Coming out, results are read in PostgreSQL's text format so numeric, dates, times, json and
+uuid reach the caller exactly as PostgreSQL prints them; integers become `longValue`, floats
+`doubleValue`, bool `booleanValue`, bytea `blobValue`, arrays `arrayValue`, the rest
+`stringValue`; timestamptz is printed in UTC without the offset, as Aurora does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import psycopg
+from psycopg.adapt import AdaptersMap, Loader
+from psycopg.types.numeric import Int8Dumper
+from psycopg.types.string import StrDumper, StrDumperVarchar, TextLoader
+
+from alex_data_dev.local_data_api.errors import DataApiError, bad_request
+
+Field = dict[str, Any]
+
+# PostgreSQL type oids (stable: pg_type.dat)
+BOOL, BYTEA, INT8, INT2, INT4, OID, JSON, FLOAT4, FLOAT8, MONEY = (
+    16,
+    17,
+    20,
+    21,
+    23,
+    26,
+    114,
+    700,
+    701,
+    790,
+)
+BPCHAR, VARCHAR, TEXT, NAME, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ = (
+    1042,
+    1043,
+    25,
+    19,
+    1082,
+    1083,
+    1114,
+    1184,
+    1186,
+    1266,
+)
+NUMERIC, UUID, JSONB = 1700, 2950, 3802
+
+INTEGER_OIDS = frozenset({INT2, INT4, INT8, OID})
+FLOAT_OIDS = frozenset({FLOAT4, FLOAT8})
+
+# --- parameters -------------------------------------------------------------------------------
+
+
+class _TypedText(str):
+    """A string bound with a definite PostgreSQL type (the typeHint), not as varchar."""
+
+    oid: ClassVar[int] = 0
+
+
+class DateText(_TypedText):
+    oid = DATE
+
+
+class TimeText(_TypedText):
+    oid = TIME
+
+
+class TimestampText(_TypedText):
+    oid = TIMESTAMP
+
+
+class DecimalText(_TypedText):
+    oid = NUMERIC
+
+
+class UuidText(_TypedText):
+    oid = UUID
+
+
+class JsonText(_TypedText):
+    oid = JSON
+
+
+_HINTS: dict[str, type[_TypedText]] = {
+    "DATE": DateText,
+    "TIME": TimeText,
+    "TIMESTAMP": TimestampText,
+    "DECIMAL": DecimalText,
+    "UUID": UuidText,
+    "JSON": JsonText,
+}
+
+# Aurora parses these hints with java.sql.{Date,Time,Timestamp}.valueOf: no 'T', no offset.
+_HINT_FORMATS = {
+    "DATE": (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), "Date format must be yyyy-[m]m-[d]d"),
+    "TIME": (re.compile(r"\d{1,2}:\d{1,2}:\d{1,2}"), "Time format must be hh:mm:ss"),
+    "TIMESTAMP": (
+        re.compile(r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}(\.\d{1,9})?"),
+        "Timestamp format must be yyyy-mm-dd hh:mm:ss[.fffffffff]",
+    ),
+}
+
+
+def build_adapters() -> AdaptersMap:
+    """psycopg adapters for a Data API connection (see the module docstring)."""
+    adapters = AdaptersMap(psycopg.adapters)
+    adapters.register_dumper(str, StrDumperVarchar)
+    adapters.register_dumper(int, Int8Dumper)
+    for cls in _HINTS.values():
+        dumper = type(f"{cls.__name__}Dumper", (StrDumper,), {"oid": cls.oid})
+        adapters.register_dumper(cls, dumper)
+    for oid in (NUMERIC, JSON, JSONB, DATE, TIME, TIMETZ, TIMESTAMP, INTERVAL, UUID, MONEY):
+        adapters.register_loader(oid, TextLoader)
+    adapters.register_loader(TIMESTAMPTZ, _UtcTimestampLoader)
+    return adapters
+
+
+class _UtcTimestampLoader(Loader):
+    """timestamptz as Aurora prints it: the session runs in UTC; drop the `+00` suffix."""
+
+    def load(self, data: Any) -> str:
+        text = bytes(data).decode()
+        return text[:-3] if text.endswith("+00") else text
+
+
+def _hinted_string(value: str, hint: str | None, name: str) -> str:
+    if hint is None:
+        return str(value)
+    if hint not in _HINTS:
+        raise bad_request(f"Invalid type hint {hint} for parameter {name}")
+    check = _HINT_FORMATS.get(hint)
+    if check is not None and not check[0].fullmatch(value):
+        raise bad_request(check[1])
+    return _HINTS[hint](value)
+
+
+def _field_to_param(field: Mapping[str, Any], hint: str | None, name: str) -> object:
+    kinds = [k for k in field if k != "isNull"]
+    if not kinds:
+        if field.get("isNull"):
+            return None
+        raise bad_request(f"Parameter {name} has no value")
+    if len(kinds) > 1:
+        raise bad_request(f"Parameter {name} must set exactly one value")
+    kind = kinds[0]
+    value = field[kind]
+    if kind == "stringValue":
+        return _hinted_string(value, hint, name)
+    if kind == "longValue":
+        return int(value)
+    if kind == "doubleValue":
+        return float(value)
+    if kind == "booleanValue":
+        return bool(value)
+    if kind == "blobValue":
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raise bad_request(f"Invalid blobValue for parameter {name}") from None
+    if kind == "arrayValue":
+        raise bad_request("Array parameters are not supported.")
+    raise bad_request(f"Unknown value type {kind} for parameter {name}")
+
+
+def bind(names: Sequence[str], parameters: Sequence[Mapping[str, Any]] | None) -> list[object]:
+    """Parameter values in `$n` order; a name the SQL uses but the call lacks is an error."""
+    given: dict[str, Mapping[str, Any]] = {}
+    for parameter in parameters or ():
+        name = parameter.get("name")
+        if not isinstance(name, str):
+            raise bad_request("A parameter has no name")
+        given[name] = parameter
+    values: list[object] = []
+    for number, name in enumerate(names, start=1):
+        found = given.get(name)
+        if found is None:
+            raise DataApiError(
+                "DatabaseErrorException",
+                f"No value specified for parameter {number} (:{name}).",
+            )
+        field = found.get("value")
+        if not isinstance(field, Mapping):
+            raise bad_request(f"Parameter {name} has no value")
+        values.append(_field_to_param(field, found.get("typeHint"), name))
+    return values
+
+
+# --- results ----------------------------------------------------------------------------------
+
+Converter = Callable[[Any], Field]
+
+
+def _array_value(items: list[Any]) -> dict[str, Any]:
+    present = [item for item in items if item is not None]
+    if present and all(isinstance(item, list) for item in present):
+        return {"arrayValues": [_array_value(item) for item in items]}
+    if present and all(isinstance(item, bool) for item in present):
+        return {"booleanValues": items}
+    if present and all(isinstance(item, int) for item in present):
+        return {"longValues": items}
+    if present and all(isinstance(item, float) for item in present):
+        return {"doubleValues": items}
+    if present and all(isinstance(item, bytes) for item in present):
+        encoded = [None if i is None else base64.b64encode(i).decode() for i in items]
+        return {"stringValues": encoded}
+    return {"stringValues": [None if item is None else str(item) for item in items]}
+
+
+def _numeric_double_or_long(text: str) -> Field:
+    if text.lstrip("-").isdigit():
+        return {"longValue": int(text)}
+    return {"doubleValue": float(text)}
+
+
+def converter_for(oid: int, decimal_as_number: bool, long_as_string: bool) -> Converter:
+    """How one column's Python values (as our loaders produce them) become Fields."""
+    if oid in INTEGER_OIDS:
+        if long_as_string:
+            return lambda v: {"stringValue": str(v)}
+        return lambda v: {"longValue": v}
+    if oid in FLOAT_OIDS:
+        return lambda v: {"doubleValue": v}
+    if oid == BOOL:
+        return lambda v: {"booleanValue": v}
+    if oid == BYTEA:
+        return lambda v: {"blobValue": base64.b64encode(v).decode()}
+    if oid == NUMERIC and decimal_as_number:
+        return _numeric_double_or_long
+    return _generic_field
+
+
+def _generic_field(value: Any) -> Field:
+    if isinstance(value, str):
+        return {"stringValue": value}
+    if isinstance(value, list):
+        return {"arrayValue": _array_value(value)}
+    if isinstance(value, bool):
+        return {"booleanValue": value}
+    if isinstance(value, int):
+        return {"longValue": value}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    if isinstance(value, bytes):
+        return {"blobValue": base64.b64encode(value).decode()}
+    return {"stringValue": str(value)}
+
+
+_NULL: Field = {"isNull": True}
+
+
+def convert_rows(
+    rows: Sequence[Sequence[Any]], converters: Sequence[Converter]
+) -> list[list[Field]]:
+    return [
+        [
+            _NULL if value is None else conv(value)
+            for value, conv in zip(row, converters, strict=True)
+        ]
+        for row in rows
+    ]
+
+
+def field_to_json(field: Field) -> Any:
+    """A Field as a value of `formattedRecords` (formatRecordsAs=JSON)."""
+    if "isNull" in field:
+        return None
+    ((kind, value),) = field.items()
+    if kind == "arrayValue":
+        return _array_to_json(value)
+    return value
+
+
+def _array_to_json(array: Mapping[str, Any]) -> list[Any]:
+    ((kind, values),) = array.items()
+    if kind == "arrayValues":
+        return [_array_to_json(item) for item in values]
+    return list(values)

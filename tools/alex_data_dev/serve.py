@@ -1,0 +1,62 @@
+"""`alex-data serve`: the local Data API in the foreground until SIGINT or SIGTERM.
+
+Prints shell `export` lines for the environment that reaches it, then a line starting with
+READY; on a signal it stops the server and PostgreSQL and removes what it created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from alex_data_dev.local_data_api import LocalDataApi
+from alex_data_dev.postgres import PostgresNotFoundError
+
+# What a shell (or `sam local invoke --env-vars`) needs; the AWS_* dummies only matter
+# to a client that has no credentials at all, so they are not printed.
+_EXPORTED = (
+    "AWS_ENDPOINT_URL_RDS_DATA",
+    "AURORA_CLUSTER_ARN",
+    "AURORA_SECRET_ARN",
+    "AURORA_DATABASE",
+)
+
+
+def run(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        api = LocalDataApi(
+            dsn=args.dsn,
+            host=args.host,
+            port=args.port,
+            database=args.database,
+            transaction_timeout=args.transaction_timeout,
+        )
+        with api:
+            env = api.env()
+            for name in _EXPORTED:
+                print(f"export {name}={env[name]}")
+            print(
+                f"READY local Data API on {api.endpoint_url} (database {api.database}); "
+                "Ctrl-C stops it",
+                flush=True,
+            )
+            while not stop.wait(0.5):
+                pass
+            print("stopping", file=sys.stderr, flush=True)
+    except PostgresNotFoundError as exc:
+        print(f"alex-data serve: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("stopped", file=sys.stderr, flush=True)
+    return 0
