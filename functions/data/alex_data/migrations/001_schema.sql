@@ -69,7 +69,7 @@ CREATE TABLE instruments (
     CONSTRAINT instruments_instrument_type_vocabulary CHECK (instrument_type IN (
         'etf', 'mutual_fund', 'stock', 'bond', 'bond_fund', 'commodity', 'reit'
     )),
-    CONSTRAINT instruments_current_price_range CHECK (current_price >= 0),
+    CONSTRAINT instruments_current_price_range CHECK (current_price > 0),
     CONSTRAINT instruments_allocation_regions_allocation CHECK (alex_is_allocation(
         allocation_regions,
         ARRAY['north_america', 'europe', 'asia', 'latin_america', 'africa', 'middle_east',
@@ -119,7 +119,8 @@ CREATE TABLE positions (
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT positions_account_symbol_key UNIQUE (account_id, symbol),
-    CONSTRAINT positions_quantity_range CHECK (quantity >= 0)
+    -- selling out is a DeletePosition, so a stored position always holds something
+    CONSTRAINT positions_quantity_range CHECK (quantity > 0)
 );
 
 -- (account_id, symbol) is covered by the unique constraint; the FK to instruments needs its own
@@ -162,7 +163,7 @@ CREATE TABLE jobs (
 );
 
 -- ListJobs: a user's jobs, newest first (a status filter runs over that user's few rows).
-CREATE INDEX jobs_user_created_idx ON jobs (clerk_user_id, created_at DESC, id);
+CREATE INDEX jobs_user_created_idx ON jobs (clerk_user_id, created_at DESC, id DESC);
 
 CREATE TRIGGER users_touch_updated_at BEFORE UPDATE ON users
     FOR EACH ROW EXECUTE FUNCTION alex_touch_updated_at();

@@ -1,0 +1,107 @@
+"""Accounts: always addressed together with their owner's clerk_user_id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from uuid import UUID
+
+from alex_schemas.results import AccountView
+from alex_schemas.vocab import AccountType
+
+from alex_data.gateway import SqlRunner
+from alex_data.rows import AccountCreation
+
+# The caller supplies the id, so a redelivered CreateAccount finds its own row (created =
+# false) and answers it unchanged; an id already used by another user's account is not
+# answered (account = null), and a missing user is told apart (user_found).
+CREATE_ACCOUNT = """
+WITH created AS (
+    INSERT INTO accounts (
+        id, clerk_user_id, account_name, account_type, account_purpose,
+        cash_balance, cash_interest
+    )
+    SELECT CAST(:account_id AS uuid), u.clerk_user_id, :account_name, :account_type,
+           :account_purpose, CAST(:cash_balance AS numeric), CAST(:cash_interest AS numeric)
+    FROM users AS u
+    WHERE u.clerk_user_id = :clerk_user_id
+    ON CONFLICT (id) DO NOTHING
+    RETURNING *
+)
+SELECT jsonb_build_object(
+    'user_found', EXISTS (SELECT FROM users AS u WHERE u.clerk_user_id = :clerk_user_id),
+    'created', EXISTS (SELECT FROM created),
+    'account', coalesce(
+        (SELECT to_jsonb(c) FROM created AS c),
+        (SELECT to_jsonb(a) FROM accounts AS a
+         WHERE a.id = CAST(:account_id AS uuid) AND a.clerk_user_id = :clerk_user_id)
+    )
+)
+"""
+
+# Only the columns present in :fields change (jsonb_populate_record over the stored row).
+UPDATE_ACCOUNT = """
+UPDATE accounts AS a
+SET (account_name, account_type, account_purpose, cash_balance, cash_interest) = (
+    SELECT r.account_name, r.account_type, r.account_purpose, r.cash_balance, r.cash_interest
+    FROM jsonb_populate_record(a, CAST(:fields AS jsonb)) AS r
+)
+WHERE a.id = CAST(:account_id AS uuid) AND a.clerk_user_id = :clerk_user_id
+RETURNING to_jsonb(a)
+"""
+
+# Positions go with it (ON DELETE CASCADE).
+DELETE_ACCOUNT = """
+DELETE FROM accounts AS a
+WHERE a.id = CAST(:account_id AS uuid) AND a.clerk_user_id = :clerk_user_id
+"""
+
+ACCOUNT_FIELDS = frozenset(
+    {"account_name", "account_type", "account_purpose", "cash_balance", "cash_interest"}
+)
+
+
+class AccountRepository:
+    def __init__(self, db: SqlRunner) -> None:
+        self._db = db
+
+    def create(
+        self,
+        clerk_user_id: str,
+        account_id: UUID,
+        account_name: str,
+        account_type: AccountType,
+        account_purpose: str | None,
+        cash_balance: Decimal,
+        cash_interest: Decimal,
+    ) -> AccountCreation | None:
+        return self._db.document(
+            CREATE_ACCOUNT,
+            {
+                "clerk_user_id": clerk_user_id,
+                "account_id": account_id,
+                "account_name": account_name,
+                "account_type": account_type,
+                "account_purpose": account_purpose,
+                "cash_balance": cash_balance,
+                "cash_interest": cash_interest,
+            },
+            AccountCreation,
+        )
+
+    def update(
+        self, clerk_user_id: str, account_id: UUID, fields: Mapping[str, object]
+    ) -> AccountView | None:
+        """Change `fields` (column -> value) of the user's account; None if there is none."""
+        return self._db.document(
+            UPDATE_ACCOUNT,
+            {"clerk_user_id": clerk_user_id, "account_id": account_id, "fields": dict(fields)},
+            AccountView,
+        )
+
+    def delete(self, clerk_user_id: str, account_id: UUID) -> bool:
+        """True when the user's account was there and is now gone."""
+        removed = self._db.execute(
+            DELETE_ACCOUNT, {"clerk_user_id": clerk_user_id, "account_id": account_id}
+        )
+        return removed > 0

@@ -1,0 +1,150 @@
+"""Instruments: shared reference data (not user-scoped), written in batches of up to 500."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alex_schemas.events import InstrumentIn, PriceIn
+from alex_schemas.results import (
+    InstrumentList,
+    InstrumentsUpserted,
+    InstrumentView,
+    PricesUpdated,
+)
+from alex_schemas.vocab import InstrumentType
+
+from alex_data.errors import InternalError
+from alex_data.gateway import SqlRunner
+from alex_data.repositories.paging import decode_cursor, encode_cursor
+
+# One statement for the whole batch: the rows travel as one JSON array. A row without a price
+# keeps the stored price, and an empty allocation map ("not known") keeps the stored map, so
+# a caller that knows less than the tagger did cannot erase what it found. Rows are inserted
+# in symbol order so concurrent batches lock shared rows in the same order (no deadlock).
+UPSERT_INSTRUMENTS = """
+WITH upserted AS (
+    INSERT INTO instruments AS i (
+        symbol, name, instrument_type, current_price,
+        allocation_regions, allocation_sectors, allocation_asset_class
+    )
+    SELECT r.symbol, r.name, r.instrument_type, r.current_price,
+           coalesce(r.allocation_regions, '{}'), coalesce(r.allocation_sectors, '{}'),
+           coalesce(r.allocation_asset_class, '{}')
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+        symbol varchar, name varchar, instrument_type varchar, current_price numeric,
+        allocation_regions jsonb, allocation_sectors jsonb, allocation_asset_class jsonb
+    )
+    ORDER BY r.symbol
+    ON CONFLICT (symbol) DO UPDATE SET
+        name = EXCLUDED.name,
+        instrument_type = EXCLUDED.instrument_type,
+        current_price = coalesce(EXCLUDED.current_price, i.current_price),
+        allocation_regions = CASE WHEN EXCLUDED.allocation_regions = '{}'
+            THEN i.allocation_regions ELSE EXCLUDED.allocation_regions END,
+        allocation_sectors = CASE WHEN EXCLUDED.allocation_sectors = '{}'
+            THEN i.allocation_sectors ELSE EXCLUDED.allocation_sectors END,
+        allocation_asset_class = CASE WHEN EXCLUDED.allocation_asset_class = '{}'
+            THEN i.allocation_asset_class ELSE EXCLUDED.allocation_asset_class END
+    RETURNING i.symbol
+)
+SELECT jsonb_build_object(
+    'upserted', count(*),
+    'symbols', coalesce(jsonb_agg(upserted.symbol ORDER BY upserted.symbol), '[]')
+)
+FROM upserted
+"""
+
+# Known symbols are locked in symbol order first (concurrent batches then queue instead of
+# deadlocking), updated, and the unknown ones reported back.
+UPDATE_PRICES = """
+WITH given AS (
+    SELECT r.symbol, r.current_price
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(symbol varchar, current_price numeric)
+), locked AS (
+    SELECT i.symbol FROM instruments AS i JOIN given AS g ON g.symbol = i.symbol
+    ORDER BY i.symbol
+    FOR UPDATE OF i
+), updated AS (
+    UPDATE instruments AS i SET current_price = g.current_price
+    FROM given AS g JOIN locked AS l ON l.symbol = g.symbol
+    WHERE i.symbol = g.symbol
+    RETURNING i.symbol
+)
+SELECT jsonb_build_object(
+    'updated', (SELECT count(*) FROM updated),
+    'unknown_symbols', coalesce(
+        (SELECT jsonb_agg(g.symbol ORDER BY g.symbol) FROM given AS g
+         WHERE NOT EXISTS (SELECT FROM instruments AS i WHERE i.symbol = g.symbol)),
+        '[]'
+    )
+)
+"""
+
+# In request order; the symbols not stored are listed apart.
+GET_INSTRUMENTS = """
+WITH wanted AS (
+    SELECT w.symbol, w.n
+    FROM jsonb_array_elements_text(CAST(:symbols AS jsonb)) WITH ORDINALITY AS w(symbol, n)
+)
+SELECT jsonb_build_object(
+    'instruments', coalesce(
+        (SELECT jsonb_agg(to_jsonb(i) ORDER BY w.n)
+         FROM wanted AS w JOIN instruments AS i ON i.symbol = w.symbol),
+        '[]'
+    ),
+    'unknown_symbols', coalesce(
+        (SELECT jsonb_agg(w.symbol ORDER BY w.n) FROM wanted AS w
+         WHERE NOT EXISTS (SELECT FROM instruments AS i WHERE i.symbol = w.symbol)),
+        '[]'
+    )
+)
+"""
+
+# Keyset page by symbol; one row more than asked says whether another page follows.
+LIST_INSTRUMENTS = """
+SELECT to_jsonb(i)
+FROM instruments AS i
+WHERE (CAST(:after_symbol AS varchar) IS NULL OR i.symbol > CAST(:after_symbol AS varchar))
+  AND (CAST(:instrument_type AS varchar) IS NULL
+       OR i.instrument_type = CAST(:instrument_type AS varchar))
+ORDER BY i.symbol
+LIMIT CAST(:limit AS integer) + 1
+"""
+
+
+class InstrumentRepository:
+    def __init__(self, db: SqlRunner) -> None:
+        self._db = db
+
+    def upsert_many(self, rows: Sequence[InstrumentIn]) -> InstrumentsUpserted:
+        done = self._db.document(UPSERT_INSTRUMENTS, {"rows": list(rows)}, InstrumentsUpserted)
+        if done is None:  # an aggregate always answers one row
+            raise InternalError("the instrument upsert returned nothing")
+        return done
+
+    def update_prices(self, prices: Sequence[PriceIn]) -> PricesUpdated:
+        done = self._db.document(UPDATE_PRICES, {"rows": list(prices)}, PricesUpdated)
+        if done is None:
+            raise InternalError("the price update returned nothing")
+        return done
+
+    def get_many(self, symbols: Sequence[str]) -> InstrumentList:
+        found = self._db.document(GET_INSTRUMENTS, {"symbols": list(symbols)}, InstrumentList)
+        if found is None:
+            raise InternalError("the instrument lookup returned nothing")
+        return found
+
+    def list_page(
+        self, limit: int, cursor: str | None, instrument_type: InstrumentType | None
+    ) -> tuple[list[InstrumentView], str | None]:
+        """One page in symbol order and the cursor of the next (None on the last page)."""
+        after = decode_cursor(cursor, 1)[0] if cursor is not None else None
+        rows = self._db.documents(
+            LIST_INSTRUMENTS,
+            {"after_symbol": after, "instrument_type": instrument_type, "limit": limit},
+            InstrumentView,
+        )
+        if len(rows) <= limit:
+            return rows, None
+        page = rows[:limit]
+        return page, encode_cursor(page[-1].symbol)

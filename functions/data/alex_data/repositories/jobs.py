@@ -1,0 +1,249 @@
+"""Jobs: creation, status transitions, payload writes, reads; all scoped by clerk_user_id.
+
+Every write is one statement that locks the user's job (`FOR UPDATE`, so it sees the latest
+committed state even under concurrent writers), changes it only if the change is allowed and
+needed, and answers a `JobChange` document: the status it found, whether it changed anything,
+whether the stored state already was what was asked (a redelivery), and the job as it now is.
+No row means no such job for this user. The operation turns that into a result, `NotFound`
+or `Conflict`; the database never sees a read-modify-write from Python.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from alex_schemas.results import JobSummary
+from alex_schemas.vocab import JobStatus, JobType
+from pydantic import JsonValue
+
+from alex_data.errors import InvalidInput
+from alex_data.gateway import SqlRunner
+from alex_data.repositories.paging import decode_cursor, encode_cursor
+from alex_data.rows import JobChange, JobCreation, JobRecord
+
+CREATE_JOB = """
+WITH created AS (
+    INSERT INTO jobs (id, clerk_user_id, job_type, request_payload)
+    SELECT CAST(:job_id AS uuid), u.clerk_user_id, :job_type, CAST(:request_payload AS jsonb)
+    FROM users AS u
+    WHERE u.clerk_user_id = :clerk_user_id
+    ON CONFLICT (id) DO NOTHING
+    RETURNING *
+)
+SELECT jsonb_build_object(
+    'user_found', EXISTS (SELECT FROM users AS u WHERE u.clerk_user_id = :clerk_user_id),
+    'created', EXISTS (SELECT FROM created),
+    'job', coalesce(
+        (SELECT to_jsonb(c) FROM created AS c),
+        (SELECT to_jsonb(j) FROM jobs AS j
+         WHERE j.id = CAST(:job_id AS uuid) AND j.clerk_user_id = :clerk_user_id)
+    )
+)
+"""
+
+# One statement for every transition: :from_status -> :to_status, stamping started_at on
+# start and completed_at (and the error) on finish. Repeating a transition finds the job
+# already in :to_status: `same`, and nothing is written.
+TRANSITION_JOB = """
+WITH current_job AS (
+    SELECT j.* FROM jobs AS j
+    WHERE j.id = CAST(:job_id AS uuid) AND j.clerk_user_id = :clerk_user_id
+    FOR UPDATE
+), moved AS (
+    UPDATE jobs AS j SET
+        status = CAST(:to_status AS varchar),
+        started_at = CASE WHEN CAST(:to_status AS varchar) = 'running'
+            THEN now() ELSE j.started_at END,
+        completed_at = CASE WHEN CAST(:to_status AS varchar) IN ('completed', 'failed')
+            THEN now() ELSE j.completed_at END,
+        error_message = CASE WHEN CAST(:to_status AS varchar) = 'failed'
+            THEN CAST(:error_message AS text) ELSE j.error_message END
+    FROM current_job AS c
+    WHERE j.id = c.id AND c.status = CAST(:from_status AS varchar)
+    RETURNING j.*
+)
+SELECT jsonb_build_object(
+    'previous_status', c.status,
+    'changed', EXISTS (SELECT FROM moved),
+    'same', c.status = CAST(:to_status AS varchar),
+    'job', coalesce((SELECT to_jsonb(m) FROM moved AS m), to_jsonb(c))
+)
+FROM current_job AS c
+"""
+
+# An agent's output, written while the job is open (pending or running). :slot names the
+# column: report and retirement are replaced, charts and summary merged key by key with ||
+# (so concurrent writers each keep their keys). A write that would change nothing is not
+# made, and is `same`: that is how a redelivery to a finished job still succeeds.
+WRITE_JOB_PAYLOAD = """
+WITH current_job AS (
+    SELECT j.* FROM jobs AS j
+    WHERE j.id = CAST(:job_id AS uuid) AND j.clerk_user_id = :clerk_user_id
+    FOR UPDATE
+), wanted AS (
+    SELECT
+        c.id,
+        c.status,
+        CASE CAST(:slot AS varchar)
+            WHEN 'report' THEN c.report_payload
+            WHEN 'charts' THEN c.charts_payload
+            WHEN 'retirement' THEN c.retirement_payload
+            WHEN 'summary' THEN c.summary_payload
+        END AS stored,
+        CASE CAST(:slot AS varchar)
+            WHEN 'report' THEN CAST(:payload AS jsonb)
+            WHEN 'charts' THEN coalesce(c.charts_payload, '{}') || CAST(:payload AS jsonb)
+            WHEN 'retirement' THEN CAST(:payload AS jsonb)
+            WHEN 'summary' THEN coalesce(c.summary_payload, '{}') || CAST(:payload AS jsonb)
+        END AS next
+    FROM current_job AS c
+), written AS (
+    UPDATE jobs AS j SET
+        report_payload = CASE WHEN CAST(:slot AS varchar) = 'report'
+            THEN CAST(:payload AS jsonb) ELSE j.report_payload END,
+        charts_payload = CASE WHEN CAST(:slot AS varchar) = 'charts'
+            THEN coalesce(j.charts_payload, '{}') || CAST(:payload AS jsonb)
+            ELSE j.charts_payload END,
+        retirement_payload = CASE WHEN CAST(:slot AS varchar) = 'retirement'
+            THEN CAST(:payload AS jsonb) ELSE j.retirement_payload END,
+        summary_payload = CASE WHEN CAST(:slot AS varchar) = 'summary'
+            THEN coalesce(j.summary_payload, '{}') || CAST(:payload AS jsonb)
+            ELSE j.summary_payload END
+    FROM wanted AS w
+    WHERE j.id = w.id
+      AND w.status IN ('pending', 'running')
+      AND w.stored IS DISTINCT FROM w.next
+    RETURNING j.*
+)
+SELECT jsonb_build_object(
+    'previous_status', w.status,
+    'changed', EXISTS (SELECT FROM written),
+    'same', w.stored IS NOT DISTINCT FROM w.next,
+    'job', coalesce(
+        (SELECT to_jsonb(x) FROM written AS x),
+        (SELECT to_jsonb(c) FROM current_job AS c)
+    )
+)
+FROM wanted AS w
+"""
+
+GET_JOB = """
+SELECT to_jsonb(j) FROM jobs AS j
+WHERE j.id = CAST(:job_id AS uuid) AND j.clerk_user_id = :clerk_user_id
+"""
+
+# Newest first, keyset-paged on (created_at, id); payloads stay out of a list.
+LIST_JOBS = """
+SELECT to_jsonb(j) - ARRAY[
+    'request_payload', 'report_payload', 'charts_payload', 'retirement_payload',
+    'summary_payload'
+]
+FROM jobs AS j
+WHERE j.clerk_user_id = :clerk_user_id
+  AND (CAST(:status AS varchar) IS NULL OR j.status = CAST(:status AS varchar))
+  AND (CAST(:job_type AS varchar) IS NULL OR j.job_type = CAST(:job_type AS varchar))
+  AND (CAST(:after_created_at AS timestamptz) IS NULL
+       OR (j.created_at, j.id)
+          < (CAST(:after_created_at AS timestamptz), CAST(:after_id AS uuid)))
+ORDER BY j.created_at DESC, j.id DESC
+LIMIT CAST(:limit AS integer) + 1
+"""
+
+PayloadSlot = Literal["report", "charts", "retirement", "summary"]
+
+
+def _position(cursor: str) -> tuple[datetime, UUID]:
+    created_at, job_id = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(created_at), UUID(job_id)
+    except ValueError as exc:
+        raise InvalidInput("cursor is not one this function returned") from exc
+
+
+class JobRepository:
+    def __init__(self, db: SqlRunner) -> None:
+        self._db = db
+
+    def create(
+        self,
+        clerk_user_id: str,
+        job_id: UUID,
+        job_type: JobType,
+        request_payload: dict[str, JsonValue],
+    ) -> JobCreation | None:
+        return self._db.document(
+            CREATE_JOB,
+            {
+                "clerk_user_id": clerk_user_id,
+                "job_id": job_id,
+                "job_type": job_type,
+                "request_payload": request_payload,
+            },
+            JobCreation,
+        )
+
+    def transition(
+        self,
+        clerk_user_id: str,
+        job_id: UUID,
+        from_status: JobStatus,
+        to_status: JobStatus,
+        error_message: str | None = None,
+    ) -> JobChange | None:
+        """Move the job from `from_status` to `to_status`; None if the user has no such job."""
+        return self._db.document(
+            TRANSITION_JOB,
+            {
+                "clerk_user_id": clerk_user_id,
+                "job_id": job_id,
+                "from_status": from_status,
+                "to_status": to_status,
+                "error_message": error_message,
+            },
+            JobChange,
+        )
+
+    def write_payload(
+        self, clerk_user_id: str, job_id: UUID, slot: PayloadSlot, payload: object
+    ) -> JobChange | None:
+        """Replace (report, retirement) or merge into (charts, summary) one payload column."""
+        return self._db.document(
+            WRITE_JOB_PAYLOAD,
+            {"clerk_user_id": clerk_user_id, "job_id": job_id, "slot": slot, "payload": payload},
+            JobChange,
+        )
+
+    def get(self, clerk_user_id: str, job_id: UUID) -> JobRecord | None:
+        return self._db.document(
+            GET_JOB, {"clerk_user_id": clerk_user_id, "job_id": job_id}, JobRecord
+        )
+
+    def list_page(
+        self,
+        clerk_user_id: str,
+        limit: int,
+        cursor: str | None,
+        status: JobStatus | None,
+        job_type: JobType | None,
+    ) -> tuple[list[JobSummary], str | None]:
+        """One page, newest first, and the cursor of the next (None on the last page)."""
+        after_created_at, after_id = _position(cursor) if cursor is not None else (None, None)
+        rows = self._db.documents(
+            LIST_JOBS,
+            {
+                "clerk_user_id": clerk_user_id,
+                "status": status,
+                "job_type": job_type,
+                "after_created_at": after_created_at,
+                "after_id": after_id,
+                "limit": limit,
+            },
+            JobSummary,
+        )
+        if len(rows) <= limit:
+            return rows, None
+        page = rows[:limit]
+        last = page[-1]
+        return page, encode_cursor(last.created_at.isoformat(), str(last.id))

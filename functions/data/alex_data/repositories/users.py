@@ -1,0 +1,73 @@
+"""Users: get, and upsert of the fields given."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from alex_schemas.results import UserView
+
+from alex_data.errors import InternalError
+from alex_data.gateway import SqlRunner
+
+# Insert, or update only the fields present in :fields (jsonb_populate_record over the stored
+# row keeps the others). On insert an absent target takes the seed's default, spelt out again
+# here because a default cannot be asked for conditionally inside an INSERT ... SELECT.
+UPSERT_USER = """
+WITH given AS (SELECT CAST(:fields AS jsonb) AS f)
+INSERT INTO users AS u (
+    clerk_user_id, display_name, years_until_retirement, target_retirement_income,
+    asset_class_targets, region_targets
+)
+SELECT
+    :clerk_user_id,
+    r.display_name,
+    r.years_until_retirement,
+    r.target_retirement_income,
+    coalesce(r.asset_class_targets, '{"equity": 70, "fixed_income": 30}'),
+    coalesce(r.region_targets, '{"north_america": 50, "international": 50}')
+FROM given, jsonb_populate_record(NULL::users, given.f) AS r
+ON CONFLICT (clerk_user_id) DO UPDATE SET (
+    display_name, years_until_retirement, target_retirement_income,
+    asset_class_targets, region_targets
+) = (
+    SELECT r.display_name, r.years_until_retirement, r.target_retirement_income,
+           r.asset_class_targets, r.region_targets
+    FROM jsonb_populate_record(u, CAST(:fields AS jsonb)) AS r
+)
+RETURNING to_jsonb(u)
+"""
+
+GET_USER = """
+SELECT to_jsonb(u) FROM users AS u WHERE u.clerk_user_id = :clerk_user_id
+"""
+
+# The columns UpsertUser may set (the rest belong to the database).
+USER_FIELDS = frozenset(
+    {
+        "display_name",
+        "years_until_retirement",
+        "target_retirement_income",
+        "asset_class_targets",
+        "region_targets",
+    }
+)
+
+
+class UserRepository:
+    def __init__(self, db: SqlRunner) -> None:
+        self._db = db
+
+    def upsert(self, clerk_user_id: str, fields: Mapping[str, object]) -> UserView:
+        """Create the user or change `fields` (column -> value); other columns are kept."""
+        unknown = set(fields) - USER_FIELDS
+        if unknown:
+            raise InternalError(f"not user columns: {sorted(unknown)}")
+        user = self._db.document(
+            UPSERT_USER, {"clerk_user_id": clerk_user_id, "fields": dict(fields)}, UserView
+        )
+        if user is None:  # an upsert always returns its row
+            raise InternalError("the user upsert returned no row")
+        return user
+
+    def get(self, clerk_user_id: str) -> UserView | None:
+        return self._db.document(GET_USER, {"clerk_user_id": clerk_user_id}, UserView)

@@ -1,0 +1,75 @@
+"""Internal row documents: what a conditional write reports besides the row it touched.
+
+A write that may find nothing, find someone else's row, or find the row in the wrong state
+answers all of that in the same statement (one round trip), as one JSON document validated
+here; the operation then decides between the result, `NotFound` and `Conflict`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from alex_schemas.results import AccountView, JobView, PositionView
+from alex_schemas.vocab import JobStatus
+from pydantic import BaseModel, ConfigDict, field_validator
+
+__all__ = ["AccountCreation", "JobChange", "JobCreation", "JobRecord", "PositionWrite"]
+
+
+def _plain_json(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(item) for item in value]
+    return value
+
+
+class JobRecord(JobView):
+    """A stored job as `JobView`, read from a document whose numbers are exact decimals.
+
+    `request_payload` is free-form JSON (`JsonValue`), which admits no Decimal: its numbers are
+    given back as the JSON numbers they were (int or float) before validation.
+    """
+
+    @field_validator("request_payload", mode="before")
+    @classmethod
+    def _json_numbers(cls, value: object) -> object:
+        return _plain_json(value)
+
+
+class _Document(BaseModel):
+    # forbid: a key misspelt in the SQL fails in tests, not in an agent at 3 a.m.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JobChange(_Document):
+    """A status transition or payload write on one of the user's jobs."""
+
+    previous_status: JobStatus
+    # the row was updated by this statement
+    changed: bool
+    # the stored value already equals what was asked (a redelivery, or a repeated transition)
+    same: bool
+    job: JobRecord
+
+
+class JobCreation(_Document):
+    user_found: bool
+    created: bool
+    # None when the id belongs to another user's job
+    job: JobRecord | None
+
+
+class AccountCreation(_Document):
+    user_found: bool
+    created: bool
+    # None when the id belongs to another user's account
+    account: AccountView | None
+
+
+class PositionWrite(_Document):
+    account_found: bool
+    instrument_found: bool
+    position: PositionView | None
