@@ -1,0 +1,358 @@
+"""The events: the union is complete, the examples cover it, each model accepts and refuses
+what the contract says."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import typing
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+from alex_schemas import (
+    EVENT_TYPES,
+    CreateAccount,
+    CreateJob,
+    DataEvent,
+    Event,
+    FailJob,
+    GetPortfolio,
+    InstrumentIn,
+    ListInstruments,
+    ListJobs,
+    Portfolio,
+    SummaryPayload,
+    UpdateAccount,
+    UpdatePrices,
+    UpdateSummary,
+    UpsertInstruments,
+    UpsertUser,
+    parse_event,
+)
+from alex_schemas.events import GetInstruments, JobEvent, UserEvent
+from alex_schemas.results import Result
+from alex_schemas.sqs import DataEventSqsEvent
+from pydantic import ValidationError
+
+EVENTS_DIR = pathlib.Path(__file__).resolve().parents[3] / "events"
+
+# domain.md's list, verbatim
+DOMAIN_EVENTS = [
+    "UpsertUser",
+    "GetUser",
+    "UpsertInstruments",
+    "UpdatePrices",
+    "GetInstruments",
+    "ListInstruments",
+    "CreateAccount",
+    "UpdateAccount",
+    "DeleteAccount",
+    "UpsertPosition",
+    "DeletePosition",
+    "GetPortfolio",
+    "CreateJob",
+    "StartJob",
+    "UpdateReport",
+    "UpdateCharts",
+    "UpdateRetirement",
+    "UpdateSummary",
+    "CompleteJob",
+    "FailJob",
+    "GetJob",
+    "ListJobs",
+]
+
+# Instruments are shared reference data; everything else belongs to one user.
+NOT_USER_SCOPED = {"UpsertInstruments", "UpdatePrices", "GetInstruments", "ListInstruments"}
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def union_members() -> list[type[Any]]:
+    union, _field = typing.get_args(DataEvent)
+    return list(typing.get_args(union))
+
+
+def examples() -> dict[str, dict[str, Any]]:
+    return {
+        p.stem: json.loads(p.read_text())
+        for p in sorted(EVENTS_DIR.glob("*.json"))
+        if p.stem != "sqs_batch"
+    }
+
+
+def test_union_lists_every_domain_event_once() -> None:
+    names = [m.__name__ for m in union_members()]
+    assert sorted(names) == sorted(DOMAIN_EVENTS)
+    assert len(set(names)) == len(names)
+    assert list(EVENT_TYPES) == union_members()
+
+
+def test_every_event_type_has_exactly_one_example_named_after_it() -> None:
+    found = examples()
+    assert sorted(found) == sorted(snake(n) for n in DOMAIN_EVENTS)
+    for stem, body in found.items():
+        assert snake(body["type"]) == stem
+
+
+@pytest.mark.parametrize("stem", sorted(examples()))
+def test_each_example_parses_to_its_own_class(stem: str) -> None:
+    body = examples()[stem]
+    event = parse_event(body)
+    assert type(event).__name__ == body["type"]
+    # and it survives the trip an invoke makes: model -> JSON -> model
+    assert parse_event(event.model_dump_json()) == event
+
+
+def test_the_sqs_example_is_a_lambda_sqs_event_of_events() -> None:
+    raw = json.loads((EVENTS_DIR / "sqs_batch.json").read_text())
+    parsed = DataEventSqsEvent.model_validate(raw)
+    assert [type(r.body).__name__ for r in parsed.Records] == [
+        json.loads(r["body"])["type"] for r in raw["Records"]
+    ]
+    assert len({r.messageId for r in parsed.Records}) == len(parsed.Records)
+
+
+@pytest.mark.parametrize("event", EVENT_TYPES, ids=lambda e: e.__name__)
+def test_each_event_names_a_result_model(event: type[Event[Any]]) -> None:
+    assert issubclass(event.result_model(), Result)
+
+
+def test_result_models_are_the_ones_callers_expect() -> None:
+    by_name = {e.__name__: e.result_model().__name__ for e in EVENT_TYPES}
+    assert by_name["GetPortfolio"] == "Portfolio"
+    assert by_name["GetJob"] == "JobView"
+    assert by_name["CreateJob"] == "JobView"
+    assert by_name["ListJobs"] == "JobPage"
+    assert by_name["ListInstruments"] == "InstrumentPage"
+    assert by_name["UpdatePrices"] == "PricesUpdated"
+    assert by_name["DeleteAccount"] == "Deleted"
+    assert GetPortfolio(clerk_user_id="u").parse_result(
+        json.dumps(
+            {
+                "user": {
+                    "clerk_user_id": "u",
+                    "created_at": "2026-01-01T00:00:00Z",
+                    "updated_at": "2026-01-01T00:00:00Z",
+                }
+            }
+        )
+    ) == Portfolio.model_validate(
+        {
+            "user": {
+                "clerk_user_id": "u",
+                "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z",
+            }
+        }
+    )
+
+
+@pytest.mark.parametrize("stem", sorted(examples()))
+def test_every_event_refuses_unknown_fields(stem: str) -> None:
+    body = {**examples()[stem], "clerk_user_idd": "typo"}
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        parse_event(body)
+
+
+@pytest.mark.parametrize("event", EVENT_TYPES, ids=lambda e: e.__name__)
+def test_user_data_events_carry_clerk_user_id_and_job_events_job_id(
+    event: type[Event[Any]],
+) -> None:
+    if event.__name__ in NOT_USER_SCOPED:
+        assert "clerk_user_id" not in event.model_fields
+        return
+    assert issubclass(event, UserEvent)
+    assert event.model_fields["clerk_user_id"].is_required()
+    if event.__name__ in {
+        "StartJob",
+        "UpdateReport",
+        "UpdateCharts",
+        "UpdateRetirement",
+        "UpdateSummary",
+        "CompleteJob",
+        "FailJob",
+        "GetJob",
+    }:
+        assert issubclass(event, JobEvent)
+        assert event.model_fields["job_id"].is_required()
+
+
+@pytest.mark.parametrize("stem", sorted(set(examples()) - {snake(n) for n in NOT_USER_SCOPED}))
+def test_user_events_without_clerk_user_id_are_refused(stem: str) -> None:
+    body = {k: v for k, v in examples()[stem].items() if k != "clerk_user_id"}
+    with pytest.raises(ValidationError, match="clerk_user_id"):
+        parse_event(body)
+
+
+def test_events_are_immutable() -> None:
+    event = GetPortfolio(clerk_user_id="u")
+    with pytest.raises(ValidationError):
+        event.clerk_user_id = "someone_else"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"clerk_user_id": "u"},  # no type
+        {"type": "GetPortfolioo", "clerk_user_id": "u"},
+        {"type": "getportfolio", "clerk_user_id": "u"},
+        {"type": "GetPortfolio", "clerk_user_id": ""},
+        {"type": "GetPortfolio", "clerk_user_id": "has space"},
+        {"type": "GetPortfolio", "clerk_user_id": "x" * 256},
+        {"type": "GetJob", "clerk_user_id": "u", "job_id": "not-a-uuid"},
+    ],
+)
+def test_malformed_events_are_refused(body: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        parse_event(body)
+
+
+def test_events_parse_from_json_text_too() -> None:
+    assert parse_event('{"type":"GetUser","clerk_user_id":"u"}').type == "GetUser"
+
+
+# --- idempotency ids -----------------------------------------------------------------------
+
+
+def test_created_ids_default_fresh_and_then_travel_with_the_event() -> None:
+    # Given two CreateJob events built without ids
+    first, second = CreateJob(clerk_user_id="u"), CreateJob(clerk_user_id="u")
+    # Then each got its own id...
+    assert first.job_id != second.job_id
+    # ...which a redelivered copy of the message carries unchanged
+    redelivered = parse_event(first.model_dump_json())
+    assert isinstance(redelivered, CreateJob)
+    assert redelivered.job_id == first.job_id
+    account = CreateAccount(clerk_user_id="u", account_name="Brokerage")
+    assert parse_event(account.model_dump_json()) == account
+    assert isinstance(account.account_id, UUID)
+
+
+def test_create_account_defaults_match_the_columns() -> None:
+    account = CreateAccount(clerk_user_id="u", account_name="  Brokerage  ")
+    assert account.account_name == "Brokerage"
+    assert account.cash_balance == Decimal(0)
+    assert account.cash_interest == Decimal(0)
+    assert account.account_type == "other"
+
+
+# --- batches -------------------------------------------------------------------------------
+
+
+def prices(n: int, *, start: int = 0) -> list[dict[str, str]]:
+    return [{"symbol": f"S{i}", "current_price": "1.5"} for i in range(start, start + n)]
+
+
+def test_batches_take_one_to_five_hundred_rows() -> None:
+    assert len(UpdatePrices.model_validate({"prices": prices(500)}).prices) == 500
+    for rows in (prices(0), prices(501)):
+        with pytest.raises(ValidationError):
+            UpdatePrices.model_validate({"prices": rows})
+    with pytest.raises(ValidationError):
+        GetInstruments.model_validate({"symbols": []})
+
+
+def test_a_symbol_may_appear_once_per_batch_after_normalisation() -> None:
+    # one statement cannot update a row twice: "spy" and "SPY " are the same row
+    with pytest.raises(ValidationError, match="repeated: SPY"):
+        UpdatePrices.model_validate(
+            {
+                "prices": [
+                    {"symbol": "spy", "current_price": 1},
+                    {"symbol": "SPY ", "current_price": 2},
+                ]
+            }
+        )
+    with pytest.raises(ValidationError, match="repeated"):
+        GetInstruments.model_validate({"symbols": ["BND", "bnd"]})
+    row = {"symbol": "SPY", "name": "S&P", "instrument_type": "etf"}
+    with pytest.raises(ValidationError, match="repeated"):
+        UpsertInstruments.model_validate({"instruments": [row, row]})
+
+
+def test_instrument_rows_hold_allocations_to_the_vocabularies() -> None:
+    row = InstrumentIn.model_validate(
+        {
+            "symbol": "bnd",
+            "name": "Bonds",
+            "instrument_type": "bond_fund",
+            "allocation_asset_class": {"fixed_income": 100},
+        }
+    )
+    assert row.symbol == "BND"
+    assert row.allocation_regions == {}
+    with pytest.raises(ValidationError, match="sum to 100"):
+        InstrumentIn.model_validate(
+            {
+                "symbol": "X",
+                "name": "X",
+                "instrument_type": "etf",
+                "allocation_regions": {"europe": 50},
+            }
+        )
+    with pytest.raises(ValidationError):
+        InstrumentIn.model_validate({"symbol": "X", "name": "X", "instrument_type": "crypto"})
+
+
+def test_paging_limits_have_bounds_and_defaults() -> None:
+    assert ListJobs(clerk_user_id="u").limit == 20
+    assert ListInstruments().limit == 100
+    for bad in (0, 101):
+        with pytest.raises(ValidationError):
+            ListJobs(clerk_user_id="u", limit=bad)
+    with pytest.raises(ValidationError):
+        ListInstruments(limit=501)
+    with pytest.raises(ValidationError):
+        ListJobs(clerk_user_id="u", cursor="")
+
+
+# --- updates --------------------------------------------------------------------------------
+
+
+def test_upsert_user_needs_only_the_id() -> None:
+    user = UpsertUser(clerk_user_id="u")
+    assert user.display_name is None
+    assert user.asset_class_targets is None
+    with pytest.raises(ValidationError):
+        UpsertUser(clerk_user_id="u", years_until_retirement=101)
+
+
+def test_update_account_must_change_something() -> None:
+    account_id = UUID("3f2a9c1e-5b7d-4e8a-9f10-2c4d6e8a0b11")
+    with pytest.raises(ValidationError, match="at least one field"):
+        UpdateAccount(clerk_user_id="u", account_id=account_id)
+    with pytest.raises(ValidationError, match="at least one field"):
+        UpdateAccount(clerk_user_id="u", account_id=account_id, account_name=None)
+    update = UpdateAccount(clerk_user_id="u", account_id=account_id, cash_balance=Decimal("10.00"))
+    assert update.account_name is None
+
+
+def test_fail_job_cuts_long_messages_instead_of_refusing_them() -> None:
+    # failing to record a failure would lose it
+    event = FailJob(
+        clerk_user_id="u", job_id=UUID(int=1), error_message="Traceback...\n" + "x" * 10_000
+    )
+    assert len(event.error_message) == 4000
+    assert event.error_message.endswith("…")
+    with pytest.raises(ValidationError):
+        FailJob(clerk_user_id="u", job_id=UUID(int=1), error_message="")
+
+
+def test_update_summary_takes_a_non_empty_object_patch() -> None:
+    patch = SummaryPayload(summary="On track", key_findings=["a"]).as_patch()
+    assert patch == {"summary": "On track", "key_findings": ["a"]}
+    event = UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload=patch)
+    assert event.summary_payload == patch
+    with pytest.raises(ValidationError):
+        UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload={})
+
+
+def test_decimals_leave_as_strings() -> None:
+    event = UpdatePrices.model_validate({"prices": [{"symbol": "SPY", "current_price": 589.42}]})
+    assert json.loads(event.model_dump_json())["prices"][0]["current_price"] == "589.42"
