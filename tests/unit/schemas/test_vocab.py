@@ -46,7 +46,8 @@ def test_vocabularies_are_exactly_the_seeds(vocab: type[Any]) -> None:
 
 
 def test_vocabulary_members_equal_their_stored_strings() -> None:
-    assert AccountType.K401 == "401k"
+    assert str(AccountType.K401) == "401k"
+    assert AccountType("401k") is AccountType.K401
     assert f"{JobStatus.RUNNING}" == "running"
 
 
