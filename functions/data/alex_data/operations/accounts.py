@@ -1,0 +1,88 @@
+"""CreateAccount, UpdateAccount, DeleteAccount, UpsertPosition, DeletePosition, GetPortfolio.
+
+Another user's account is `NotFound`, exactly like a missing one. A position naming an
+unknown symbol is `NotFound` too (the instrument must be added first, with
+UpsertInstruments); the event itself was well formed, what it points at is absent.
+"""
+
+from __future__ import annotations
+
+from alex_schemas.events import (
+    CreateAccount,
+    DeleteAccount,
+    DeletePosition,
+    GetPortfolio,
+    UpdateAccount,
+    UpsertPosition,
+)
+from alex_schemas.results import AccountView, Deleted, Portfolio, PositionView
+
+from alex_data.errors import Conflict, InternalError, NotFound
+from alex_data.gateway import SqlRunner
+from alex_data.repositories.accounts import ACCOUNT_FIELDS, AccountRepository
+from alex_data.repositories.portfolio import PortfolioRepository
+from alex_data.repositories.positions import PositionRepository
+
+
+def create_account(event: CreateAccount, db: SqlRunner) -> AccountView:
+    outcome = AccountRepository(db).create(
+        clerk_user_id=event.clerk_user_id,
+        account_id=event.account_id,
+        account_name=event.account_name,
+        account_type=event.account_type,
+        account_purpose=event.account_purpose,
+        cash_balance=event.cash_balance,
+        cash_interest=event.cash_interest,
+    )
+    if outcome is None:
+        raise InternalError("the account insert answered nothing")
+    if not outcome.user_found:
+        raise NotFound(f"no user {event.clerk_user_id}")
+    if outcome.account is None:
+        # the id is taken by another user's account: say no more than that
+        raise Conflict(f"account id {event.account_id} is already in use")
+    # created, or a redelivery that finds the account it created before
+    return outcome.account
+
+
+def update_account(event: UpdateAccount, db: SqlRunner) -> AccountView:
+    fields = event.model_dump(include=set(ACCOUNT_FIELDS), exclude_none=True)
+    account = AccountRepository(db).update(event.clerk_user_id, event.account_id, fields)
+    if account is None:
+        raise NotFound(f"no account {event.account_id} for this user")
+    return account
+
+
+def delete_account(event: DeleteAccount, db: SqlRunner) -> Deleted:
+    return Deleted(deleted=AccountRepository(db).delete(event.clerk_user_id, event.account_id))
+
+
+def upsert_position(event: UpsertPosition, db: SqlRunner) -> PositionView:
+    outcome = PositionRepository(db).upsert(
+        clerk_user_id=event.clerk_user_id,
+        account_id=event.account_id,
+        symbol=event.symbol,
+        quantity=event.quantity,
+        as_of_date=event.as_of_date,
+    )
+    if outcome is None:
+        raise InternalError("the position upsert answered nothing")
+    if not outcome.account_found:
+        raise NotFound(f"no account {event.account_id} for this user")
+    if not outcome.instrument_found:
+        raise NotFound(f"no instrument {event.symbol}: add it with UpsertInstruments first")
+    if outcome.position is None:
+        raise InternalError("the position upsert answered no position")
+    return outcome.position
+
+
+def delete_position(event: DeletePosition, db: SqlRunner) -> Deleted:
+    deleted = PositionRepository(db).delete(event.clerk_user_id, event.account_id, event.symbol)
+    return Deleted(deleted=deleted)
+
+
+def get_portfolio(event: GetPortfolio, db: SqlRunner) -> Portfolio:
+    portfolio = PortfolioRepository(db).load(event.clerk_user_id)
+    if portfolio is None:
+        raise NotFound(f"no user {event.clerk_user_id}")
+    return portfolio

@@ -1,0 +1,23 @@
+"""UpsertUser, GetUser."""
+
+from __future__ import annotations
+
+from alex_schemas.events import GetUser, UpsertUser
+from alex_schemas.results import UserView
+
+from alex_data.errors import NotFound
+from alex_data.gateway import SqlRunner
+from alex_data.repositories.users import USER_FIELDS, UserRepository
+
+
+def upsert_user(event: UpsertUser, db: SqlRunner) -> UserView:
+    # None means "keep what is stored", so only the fields given travel.
+    fields = event.model_dump(include=set(USER_FIELDS), exclude_none=True)
+    return UserRepository(db).upsert(event.clerk_user_id, fields)
+
+
+def get_user(event: GetUser, db: SqlRunner) -> UserView:
+    user = UserRepository(db).get(event.clerk_user_id)
+    if user is None:
+        raise NotFound(f"no user {event.clerk_user_id}")
+    return user
