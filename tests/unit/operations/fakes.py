@@ -1,0 +1,77 @@
+"""A fake `SqlRunner` for operation tests: answers statements from a script, records them.
+
+Each statement the code under test sends is looked up by its SQL text (the repository's
+constant); the answer is the JSON document (or documents, or row count) the database would
+have returned, validated into the caller's model exactly as the gateway does. A statement with
+no scripted answer fails the test, so an operation cannot send one it was not expected to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
+
+# the document(s) or row count a statement answers, or a function of its parameters
+Answer = Any | Callable[[dict[str, Any]], Any]
+
+
+@dataclass
+class Call:
+    sql: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeDb:
+    answers: dict[str, Answer] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    transactions: int = 0
+
+    def answer(self, sql: str, answer: Answer) -> FakeDb:
+        self.answers[sql] = answer
+        return self
+
+    def _answer(self, sql: str, params: Mapping[str, object] | None) -> Any:
+        given = dict(params or {})
+        self.calls.append(Call(sql, given))
+        if sql not in self.answers:
+            raise AssertionError(f"unexpected statement:\n{sql}")
+        answer = self.answers[sql]
+        return answer(given) if callable(answer) else answer
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters of the only statement sent."""
+        assert len(self.calls) == 1, f"expected one statement, got {len(self.calls)}"
+        return self.calls[0].params
+
+    # --- SqlRunner ----------------------------------------------------------------------
+
+    def rows(self, sql: str, params: Mapping[str, object] | None, model: type[M]) -> list[M]:
+        return [model.model_validate(row) for row in self._answer(sql, params)]
+
+    def one(self, sql: str, params: Mapping[str, object] | None, model: type[M]) -> M | None:
+        found = self.rows(sql, params, model)
+        return found[0] if found else None
+
+    def documents(self, sql: str, params: Mapping[str, object] | None, model: type[M]) -> list[M]:
+        return [model.model_validate(doc) for doc in self._answer(sql, params)]
+
+    def document(self, sql: str, params: Mapping[str, object] | None, model: type[M]) -> M | None:
+        doc = self._answer(sql, params)
+        return None if doc is None else model.model_validate(doc)
+
+    def execute(self, sql: str, params: Mapping[str, object] | None = None) -> int:
+        count: int = self._answer(sql, params)
+        return count
+
+    @contextmanager
+    def transaction(self) -> Iterator[FakeDb]:
+        self.transactions += 1
+        yield self
