@@ -1,0 +1,187 @@
+"""Errors and limits: modelled exceptions through boto3, the wire format, size and time limits,
+fault injection, concurrent callers."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+from alex_data_dev.local_data_api import LocalDataApi, post_faults
+from botocore.config import Config
+
+from tests.integration.local_data_api.conftest import Arns, Execute
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data import RDSDataServiceClient
+
+
+def raw_post(api: LocalDataApi, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    url = urlsplit(api.endpoint_url)
+    conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+    try:
+        conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def test_error_code_travels_in_header_and_body(local_data_api: LocalDataApi, arns: Arns) -> None:
+    body = json.dumps({"sql": "SELECT 1/0", **arns}).encode()
+    status, headers, payload = raw_post(local_data_api, "/Execute", body)
+    assert status == 400
+    assert headers["x-amzn-ErrorType"] == "DatabaseErrorException"
+    assert json.loads(payload) == {
+        "code": "DatabaseErrorException",
+        "message": "ERROR: division by zero",
+    }
+
+
+def test_sql_error_carries_postgres_message_and_detail(execute: Execute, table: str) -> None:
+    execute(f"CREATE TABLE {table} (id int PRIMARY KEY)")
+    execute(f"INSERT INTO {table} VALUES (1)")
+    with pytest.raises(Exception, match="duplicate key value violates unique constraint") as e:
+        execute(f"INSERT INTO {table} VALUES (1)")
+    assert type(e.value).__name__ == "DatabaseErrorException"
+    assert "Detail: Key (id)=(1) already exists." in str(e.value)
+
+
+@pytest.mark.parametrize("wrong_cluster", [True, False])
+def test_wrong_cluster_or_secret_arn_is_refused(
+    rds_data: RDSDataServiceClient, arns: Arns, wrong_cluster: bool
+) -> None:
+    wrong = Arns(**arns)
+    if wrong_cluster:
+        wrong["resourceArn"] = arns["resourceArn"].replace("alex-local", "someone-else")
+    else:
+        wrong["secretArn"] = arns["secretArn"].replace("alex-local", "someone-else")
+    with pytest.raises(rds_data.exceptions.BadRequestException):
+        rds_data.execute_statement(sql="SELECT 1", **wrong)
+    with pytest.raises(rds_data.exceptions.BadRequestException):
+        rds_data.begin_transaction(**wrong)
+
+
+def test_response_over_one_mib_is_refused(rds_data: RDSDataServiceClient, execute: Execute) -> None:
+    # 1,100 rows of 1,000 characters: over 1 MiB once wrapped as Fields
+    with pytest.raises(rds_data.exceptions.BadRequestException, match="response size limit"):
+        execute("SELECT repeat('x', 1000) FROM generate_series(1, 1100)")
+    # while just under the limit passes
+    assert len(execute("SELECT repeat('x', 1000) FROM generate_series(1, 900)")["records"]) == 900
+
+
+def test_request_over_four_mib_is_refused(
+    local_data_api: LocalDataApi, arns: Arns, rds_data: RDSDataServiceClient
+) -> None:
+    big = "x" * (4 * 1024 * 1024)
+    with pytest.raises(rds_data.exceptions.BadRequestException, match="4 MiB"):
+        rds_data.execute_statement(
+            sql="SELECT :v",
+            parameters=[{"name": "v", "value": {"stringValue": big}}],
+            **arns,
+        )
+    # and the endpoint keeps serving
+    assert rds_data.execute_statement(sql="SELECT 1", **arns)["records"]
+
+
+@pytest.fixture
+def impatient(local_data_api: LocalDataApi) -> Iterator[LocalDataApi]:
+    """A second endpoint on the same PostgreSQL whose statements time out after 0.3 s."""
+    with LocalDataApi(dsn=local_data_api.dsn, statement_timeout=0.3) as api:
+        yield api
+
+
+def test_statement_timeout_is_statement_timeout_exception(impatient: LocalDataApi) -> None:
+    client = boto3.client(
+        "rds-data",
+        endpoint_url=impatient.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    arns = Arns(resourceArn=impatient.cluster_arn, secretArn=impatient.secret_arn)
+    with pytest.raises(client.exceptions.StatementTimeoutException) as caught:
+        client.execute_statement(sql="SELECT pg_sleep(5)", **arns)
+    assert dict(caught.value.response).get("dbConnectionId")
+
+
+def test_injected_resuming_fails_the_next_calls_then_recovers(
+    local_data_api: LocalDataApi, rds_data: RDSDataServiceClient, arns: Arns
+) -> None:
+    # Given the endpoint told to answer the next two calls as a resuming Aurora
+    local_data_api.inject_resuming(2)
+    try:
+        # Then two calls fail with DatabaseResumingException, the third succeeds
+        for _ in range(2):
+            with pytest.raises(rds_data.exceptions.DatabaseResumingException, match="resuming"):
+                rds_data.execute_statement(sql="SELECT 1", **arns)
+        assert rds_data.execute_statement(sql="SELECT 1", **arns)["records"]
+    finally:
+        local_data_api.clear_faults()
+
+
+def test_fault_injection_over_http_spares_commit(
+    local_data_api: LocalDataApi, rds_data: RDSDataServiceClient, arns: Arns
+) -> None:
+    tx = rds_data.begin_transaction(**arns)["transactionId"]
+    try:
+        # When a fault is injected through the HTTP control
+        assert post_faults(local_data_api.endpoint_url, {"DatabaseResumingException": 1}) == {
+            "DatabaseResumingException": 1
+        }
+        # Then commit (whose model has no DatabaseResumingException) is not affected
+        answer = rds_data.commit_transaction(transactionId=tx, **arns)
+        assert answer["transactionStatus"] == "Transaction Committed"
+        # and the next statement takes the fault
+        with pytest.raises(rds_data.exceptions.DatabaseResumingException):
+            rds_data.execute_statement(sql="SELECT 1", **arns)
+    finally:
+        local_data_api.clear_faults()
+
+
+def test_boto3_does_not_retry_a_resuming_database_by_itself(
+    local_data_api: LocalDataApi, arns: Arns
+) -> None:
+    # DatabaseResumingException is a 400, so boto3 does not retry it by itself: callers must.
+    client = boto3.client(
+        "rds-data",
+        endpoint_url=local_data_api.endpoint_url,
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+    )
+    local_data_api.inject_resuming(1)
+    try:
+        with pytest.raises(client.exceptions.DatabaseResumingException):
+            client.execute_statement(sql="SELECT 1", **arns)
+    finally:
+        local_data_api.clear_faults()
+
+
+def test_concurrent_callers_are_served_in_parallel(
+    local_data_api: LocalDataApi, arns: Arns
+) -> None:
+    # Given eight callers, each with its own client, each running a 0.3 s statement
+    clients = [boto3.client("rds-data", endpoint_url=local_data_api.endpoint_url) for _ in range(8)]
+    errors: list[BaseException] = []
+
+    def call(client: RDSDataServiceClient) -> None:
+        try:
+            client.execute_statement(sql="SELECT pg_sleep(0.3)", **arns)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call, args=(c,)) for c in clients]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    # Then all succeed, far sooner than one after another (2.4 s)
+    assert errors == []
+    assert elapsed < 1.5

@@ -1,0 +1,85 @@
+"""Binding Data API parameters: every Field kind, the typeHints, and the refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alex_data_dev.local_data_api import values
+from alex_data_dev.local_data_api.errors import DataApiError
+
+
+def param(name: str, value: dict[str, Any], hint: str | None = None) -> dict[str, Any]:
+    p: dict[str, Any] = {"name": name, "value": value}
+    if hint is not None:
+        p["typeHint"] = hint
+    return p
+
+
+def test_each_field_kind_binds_to_its_python_value() -> None:
+    bound = values.bind(
+        ["s", "l", "d", "b", "n", "x"],
+        [
+            param("s", {"stringValue": "text"}),
+            param("l", {"longValue": 7}),
+            param("d", {"doubleValue": 1.5}),
+            param("b", {"booleanValue": True}),
+            param("n", {"isNull": True}),
+            param("x", {"blobValue": "AQI="}),
+        ],
+    )
+    assert bound == ["text", 7, 1.5, True, None, b"\x01\x02"]
+
+
+@pytest.mark.parametrize(
+    ("hint", "text", "cls"),
+    [
+        ("DATE", "2024-02-29", values.DateText),
+        ("TIME", "23:59:01", values.TimeText),
+        ("TIMESTAMP", "2024-02-29 23:59:01.123456", values.TimestampText),
+        ("DECIMAL", "12.3400", values.DecimalText),
+        ("UUID", "6f1c5a9e-0d55-4c2c-8a4e-94c3b3d8e2a1", values.UuidText),
+        ("JSON", '{"a": [1, 2]}', values.JsonText),
+    ],
+)
+def test_type_hint_types_the_string(hint: str, text: str, cls: type[str]) -> None:
+    (bound,) = values.bind(["p"], [param("p", {"stringValue": text}, hint)])
+    assert type(bound) is cls
+    assert bound == text
+
+
+@pytest.mark.parametrize(
+    ("hint", "text"),
+    [
+        ("TIMESTAMP", "2024-02-29T23:59:01"),  # ISO 'T' separator
+        ("TIMESTAMP", "2024-02-29 23:59:01+00:00"),  # an offset
+        ("DATE", "29/02/2024"),
+        ("TIME", "noon"),
+    ],
+)
+def test_malformed_temporal_hint_is_refused(hint: str, text: str) -> None:
+    with pytest.raises(DataApiError) as caught:
+        values.bind(["p"], [param("p", {"stringValue": text}, hint)])
+    assert caught.value.code == "BadRequestException"
+
+
+def test_missing_parameter_is_an_error_not_null() -> None:
+    with pytest.raises(DataApiError) as caught:
+        values.bind(["present", "absent"], [param("present", {"longValue": 1})])
+    assert caught.value.code == "DatabaseErrorException"
+    assert ":absent" in caught.value.message
+
+
+def test_array_parameters_are_refused_as_aurora_does() -> None:
+    with pytest.raises(DataApiError) as caught:
+        values.bind(["a"], [param("a", {"arrayValue": {"longValues": [1]}})])
+    assert caught.value.message == "Array parameters are not supported."
+
+
+def test_unknown_hint_is_refused() -> None:
+    with pytest.raises(DataApiError):
+        values.bind(["a"], [param("a", {"stringValue": "x"}, "INTERVAL")])
+
+
+def test_extra_parameters_are_ignored() -> None:
+    assert values.bind([], [param("unused", {"longValue": 1})]) == []
