@@ -317,3 +317,99 @@ def test_a_nested_transaction_joins_the_outer_one() -> None:
     with db.transaction() as tx, tx.transaction() as inner:
         inner.execute("UPDATE a SET b = 1")
     assert api.operations() == ["begin_transaction", "execute_statement", "commit_transaction"]
+
+
+# --- results over 1 MiB -----------------------------------------------------------------------
+
+TOO_LARGE = "Database returned more than the allowed response size limit"
+
+
+def paging_api(rows: list[list[dict[str, Any]]], fits: int) -> FakeDataApi:
+    """A Data API whose responses hold at most `fits` rows (more is the 1 MiB error)."""
+
+    def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        if operation != "execute_statement":
+            return default_responder(operation, request)
+        sql = request["sql"]
+        values = {p["name"]: p["value"] for p in request.get("parameters", [])}
+        if sql.startswith("SELECT * FROM alex_large_result"):
+            after, page = values["after"]["longValue"], values["page"]["longValue"]
+            chunk = rows[after : after + page]
+            if len(chunk) > fits:
+                raise client_error("BadRequestException", TOO_LARGE)
+            return {"records": [[{"longValue": after + i + 1}, *r] for i, r in enumerate(chunk)]}
+        if sql.startswith(("CREATE TEMPORARY TABLE", "DROP TABLE")):
+            return {"records": []}
+        if len(rows) > fits:
+            raise client_error("BadRequestException", TOO_LARGE)
+        return {"records": rows}
+
+    return FakeDataApi(respond)
+
+
+def test_a_result_over_the_limit_is_read_back_in_pages_that_fit() -> None:
+    # Given 1200 rows of which a response can hold 300
+    rows = [[{"stringValue": f"S{i}"}, {"stringValue": f"{i}.5"}] for i in range(1200)]
+    api = paging_api(rows, fits=300)
+    db = make(api)
+    # When all rows are asked for
+    found = db.rows("SELECT symbol, current_price FROM instruments ORDER BY symbol;", None, Price)
+    # Then every row arrives, in order, through a transaction that materialized the statement once
+    assert [p.symbol for p in found] == [f"S{i}" for i in range(1200)]
+    assert found[-1].price == Decimal("1199.5")
+    statements = api.statements()
+    assert statements[1].startswith("CREATE TEMPORARY TABLE alex_large_result")
+    assert (
+        "FROM (SELECT symbol, current_price FROM instruments ORDER BY symbol) AS q"
+        in (statements[1])
+    )
+    assert statements[-1] == "DROP TABLE alex_large_result"
+    assert api.operations()[1] == "begin_transaction"
+    assert api.operations()[-1] == "commit_transaction"
+    # pages halve from 1000 until they fit (250), then keep that size
+    pages = [
+        r["parameters"][1]["value"]["longValue"]
+        for op, r in api.requests
+        if op == "execute_statement" and r["sql"].startswith("SELECT * FROM alex_large_result")
+    ]
+    assert pages == [1000, 500, 250, 250, 250, 250, 250]
+
+
+def test_a_document_over_the_limit_is_read_back_in_slices() -> None:
+    # Given one document too large for any response, and its text in the temporary table
+    text = '{"symbol": "' + "V" * 300_000 + '", "quantity": 1.25}'
+
+    def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        if operation != "execute_statement":
+            return default_responder(operation, request)
+        sql = request["sql"]
+        values = {p["name"]: p["value"] for p in request.get("parameters", [])}
+        if sql.startswith("SELECT length"):
+            return records([{"longValue": len(text)}])
+        if sql.startswith("SELECT substr"):
+            start, count = values["start"]["longValue"], values["count"]["longValue"]
+            return records([{"stringValue": text[start - 1 : start - 1 + count]}])
+        if sql.startswith(("CREATE", "DROP")):
+            return {"records": []}
+        if sql.startswith("SELECT * FROM alex_large_result") and values["after"]["longValue"]:
+            return {"records": []}
+        raise client_error("BadRequestException", TOO_LARGE)
+
+    api = FakeDataApi(respond)
+    # When the document is asked for
+    found = make(api).document("SELECT to_jsonb(h) FROM holdings h", None, Holding)
+    # Then it is reassembled from slices
+    assert found == Holding(symbol="V" * 300_000, quantity=Decimal("1.25"))
+    assert sum(s.startswith("SELECT substr") for s in api.statements()) == 3
+
+
+class Holding(BaseModel):
+    symbol: str
+    quantity: Decimal
+
+
+def test_a_single_row_over_the_limit_is_an_internal_error() -> None:
+    api = paging_api([[{"stringValue": "S"}, {"stringValue": "1"}]], fits=0)
+    with pytest.raises(InternalError, match="one row exceeds"):
+        make(api).rows("SELECT symbol, current_price FROM instruments", None, Price)
+    assert api.operations()[-1] == "rollback_transaction"
