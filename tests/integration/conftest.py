@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 
 import boto3
 import pytest
+from alex_data.gateway import Gateway
+from alex_data.migrate import apply_migrations
+from alex_data.settings import Settings
 from alex_data_dev.local_data_api import LocalDataApi
 from botocore.config import Config
 
@@ -51,3 +54,12 @@ def rds_data(local_data_api: LocalDataApi) -> RDSDataServiceClient:
         config=Config(retries={"max_attempts": 1, "mode": "standard"}),
     )
     return client
+
+
+@pytest.fixture(scope="session")
+def migrated(local_data_api: LocalDataApi, rds_data: RDSDataServiceClient) -> Gateway:
+    """A gateway on the endpoint whose database has every migration applied (once a session)."""
+    settings = Settings.from_environment(local_data_api.env())
+    gateway = Gateway.from_settings(rds_data, settings)  # type: ignore[arg-type]
+    apply_migrations(gateway)
+    return gateway

@@ -198,9 +198,35 @@ def _translate_client_error(exc: ClientError) -> Translation:
     return Translation(InternalError("the database is not reachable with this configuration"))
 
 
-def _translate_sql_error(message: str) -> Translation:
+# Aurora's Data API ends a PostgreSQL error with "; SQLState: NNNNN". Where that suffix is missing
+# (a local endpoint, an older API version) PostgreSQL's own primary message still names the
+# class of error; these are its fixed English texts.
+_SQLSTATE_BY_MESSAGE = (
+    ("duplicate key value violates unique constraint", "23505"),
+    ("violates foreign key constraint", "23503"),
+    ("violates check constraint", "23514"),
+    ("violates not-null constraint", "23502"),
+    ("violates exclusion constraint", "23P01"),
+    ("invalid input syntax", "22P02"),
+    ("out of range", "22003"),
+    ("could not serialize access", "40001"),
+    ("deadlock detected", "40P01"),
+)
+
+
+def _sqlstate(message: str) -> str:
     match = _SQLSTATE.search(message)
-    state = match.group(1) if match else ""
+    if match:
+        return match.group(1)
+    primary = message.splitlines()[0] if message else ""
+    for text, state in _SQLSTATE_BY_MESSAGE:
+        if text in primary:
+            return state
+    return ""
+
+
+def _translate_sql_error(message: str) -> Translation:
+    state = _sqlstate(message)
     reason = _primary_message(message)
     if state == "23505":
         return Translation(Conflict(f"already exists: {reason}"))

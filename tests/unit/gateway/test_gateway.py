@@ -413,3 +413,19 @@ def test_a_single_row_over_the_limit_is_an_internal_error() -> None:
     with pytest.raises(InternalError, match="one row exceeds"):
         make(api).rows("SELECT symbol, current_price FROM instruments", None, Price)
     assert api.operations()[-1] == "rollback_transaction"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ('ERROR: duplicate key value violates unique constraint "users_pkey"', Conflict),
+        ('ERROR: new row for relation "users" violates check constraint "x"', InvalidInput),
+        ("ERROR: could not serialize access due to concurrent update", Unavailable),
+        ('ERROR: relation "nope" does not exist\n  Position: 15', InternalError),
+    ],
+)
+def test_without_the_sqlstate_suffix_the_primary_message_classifies(
+    message: str, expected: type[DataError]
+) -> None:
+    found = translate_error(client_error("DatabaseErrorException", message)).error
+    assert type(found) is expected
