@@ -64,12 +64,13 @@ $(SAM_VENV)/.installed-$(SAM_VERSION):
 	$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli==$(SAM_VERSION)'
 	touch $@
 
-# No Docker: the python3.13 builder runs pip with the layer's BuildArchitecture (arm64), then
-# we check that pydantic-core's compiled extension really is an aarch64 ELF (e_machine 183).
+# No Docker: the python3.13 builder runs pip with the layer's BuildArchitecture (arm64). Then
+# check the result: pydantic-core's wheel tag, and every compiled extension is an aarch64 ELF
+# (e_machine 183), since an x86_64 .so would only fail at the first cold start in AWS.
 build: sam-install
 	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM) build
 	@grep -h '^Tag:' $(LAYER_BUILD)/pydantic_core-*.dist-info/WHEEL
-	$(PYTHON313) -c "import glob, sys; so = glob.glob('$(LAYER_BUILD)/pydantic_core/_pydantic_core*.so'); m = so and int.from_bytes(open(so[0], 'rb').read(20)[18:20], 'little'); sys.exit(0 if m == 183 else f'pydantic-core is not arm64: {so}')"
+	@$(PYTHON313) -c "import pathlib, sys; so = sorted(pathlib.Path('.aws-sam/build').rglob('*.so')); bad = [str(p) for p in so if int.from_bytes(p.read_bytes()[18:20], 'little') != 183]; core = [p for p in so if p.name.startswith('_pydantic_core')]; print(f'{len(so)} compiled extensions, all aarch64' if so and core and not bad else ''); sys.exit(f'not aarch64: {bad}' if bad else None if core else 'no pydantic-core extension in the build')"
 
 validate: install sam-install
 	$(SAM) validate --lint
