@@ -94,7 +94,10 @@ def _encode(name: str, value: object) -> tuple[dict[str, Any], str | None]:  # n
     if isinstance(value, date):
         return {"stringValue": value.isoformat()}, "DATE"
     if isinstance(value, time):
-        return {"stringValue": value.replace(tzinfo=None).isoformat()}, "TIME"
+        text = value.replace(tzinfo=None).isoformat()
+        # The TIME hint takes "HH:MM:SS" only (java.sql.Time); a fraction travels as text that
+        # the statement casts, e.g. CAST(:t AS time).
+        return {"stringValue": text}, ("TIME" if value.microsecond == 0 else None)
     if isinstance(value, bytes | bytearray | memoryview):
         return {"blobValue": bytes(value)}, None
     if isinstance(value, BaseModel | Mapping | list | tuple):

@@ -377,7 +377,10 @@ _MATERIALIZE_DOCUMENTS = (
 )
 _PAGE = "SELECT * FROM alex_large_result WHERE alex_n > :after ORDER BY alex_n LIMIT :page"
 _DOCUMENT_LENGTH = "SELECT length(alex_doc) FROM alex_large_result WHERE alex_n = :n"
-_DOCUMENT_SLICE = "SELECT substr(alex_doc, :start, :count) FROM alex_large_result WHERE alex_n = :n"
+_DOCUMENT_SLICE = (
+    "SELECT substr(alex_doc, CAST(:start AS integer), CAST(:count AS integer)) "
+    "FROM alex_large_result WHERE alex_n = :n"
+)
 _DROP_LARGE = "DROP TABLE alex_large_result"
 _FIRST_PAGE = 1000
 # Characters per slice of an oversized document: at most 4 bytes each in UTF-8, with room for

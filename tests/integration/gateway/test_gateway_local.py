@@ -1,0 +1,350 @@
+"""The gateway against the local Data API over real PostgreSQL: every type, transactions,
+resume faults, results over 1 MiB, migrations."""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+import pytest
+from alex_data.codec import JsonColumn, UtcDatetime
+from alex_data.errors import Conflict, InvalidInput, Unavailable
+from alex_data.gateway import Gateway, RetryPolicy
+from alex_data.migrate import Migration, apply_migrations, load_migrations
+from alex_data.settings import Settings
+from alex_data_dev.local_data_api import LocalDataApi
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data import RDSDataServiceClient
+
+
+class Colour(enum.StrEnum):
+    RED = "red"
+
+
+class Value(BaseModel):
+    value: Any
+
+
+@pytest.fixture
+def fast(local_data_api: LocalDataApi, rds_data: RDSDataServiceClient) -> Iterator[Gateway]:
+    """A gateway on the endpoint that retries quickly (fault injection tests)."""
+    settings = Settings.from_environment(local_data_api.env())
+    gateway = Gateway.from_settings(rds_data, settings)  # type: ignore[arg-type]
+    gateway.retry = RetryPolicy(base_seconds=0.01, cap_seconds=0.05, budget_seconds=5.0)
+    yield gateway
+    local_data_api.clear_faults()
+
+
+@pytest.fixture
+def probe(migrated: Gateway) -> Iterator[str]:
+    """A scratch table for transaction tests, dropped afterwards."""
+    migrated.execute("CREATE TABLE IF NOT EXISTS gateway_probe (id uuid PRIMARY KEY, note text)")
+    yield "gateway_probe"
+    migrated.execute("DROP TABLE IF EXISTS gateway_probe")
+
+
+# --- one round trip per type ------------------------------------------------------------------
+
+
+class DecimalRow(BaseModel):
+    value: Decimal
+
+
+class UuidRow(BaseModel):
+    value: UUID
+
+
+class DateRow(BaseModel):
+    value: date
+
+
+class TimestampRow(BaseModel):
+    value: UtcDatetime
+
+
+class TimeRow(BaseModel):
+    value: time
+
+
+class BoolRow(BaseModel):
+    value: bool
+
+
+class IntRow(BaseModel):
+    value: int
+
+
+class FloatRow(BaseModel):
+    value: float
+
+
+class TextRow(BaseModel):
+    value: str
+
+
+class BytesRow(BaseModel):
+    value: bytes
+
+
+class JsonRow(BaseModel):
+    value: JsonColumn[dict[str, Any]]
+
+
+class NullRow(BaseModel):
+    value: str | None
+
+
+PARIS = timezone(timedelta(hours=1))
+
+
+@pytest.mark.parametrize(
+    ("sql", "sent", "model", "expected"),
+    [
+        (
+            "SELECT CAST(:v AS numeric(20, 8))",
+            Decimal("123456789012.12345678"),
+            DecimalRow,
+            Decimal("123456789012.12345678"),
+        ),
+        ("SELECT CAST(:v AS uuid)", UUID(int=7), UuidRow, UUID(int=7)),
+        ("SELECT CAST(:v AS date)", date(2026, 11, 25), DateRow, date(2026, 11, 25)),
+        (
+            "SELECT CAST(:v AS timestamptz)",
+            datetime(2026, 11, 25, 10, 30, 0, 123456, tzinfo=PARIS),
+            TimestampRow,
+            datetime(2026, 11, 25, 9, 30, 0, 123456, tzinfo=UTC),
+        ),
+        ("SELECT CAST(:v AS time)", time(9, 30, 15), TimeRow, time(9, 30, 15)),
+        ("SELECT CAST(:v AS time)", time(9, 30, 15, 500000), TimeRow, time(9, 30, 15, 500000)),
+        ("SELECT CAST(:v AS boolean)", True, BoolRow, True),
+        ("SELECT CAST(:v AS bigint)", 2**62, IntRow, 2**62),
+        ("SELECT CAST(:v AS double precision)", 0.125, FloatRow, 0.125),
+        ("SELECT CAST(:v AS text)", "naïve ☃ 'quoted'", TextRow, "naïve ☃ 'quoted'"),
+        ("SELECT CAST(:v AS text)", Colour.RED, TextRow, "red"),
+        ("SELECT CAST(:v AS bytea)", b"\x00\xff\x10", BytesRow, b"\x00\xff\x10"),
+        (
+            "SELECT CAST(:v AS jsonb)",
+            {"equity": Decimal("70.000000000000000001"), "tags": ["a"], "id": UUID(int=1)},
+            JsonRow,
+            {"equity": Decimal("70.000000000000000001"), "tags": ["a"], "id": str(UUID(int=1))},
+        ),
+        ("SELECT CAST(:v AS text)", None, NullRow, None),
+    ],
+)
+def test_each_type_round_trips_through_the_data_api(
+    migrated: Gateway, sql: str, sent: object, model: type[BaseModel], expected: object
+) -> None:
+    # Given a value sent as a typed parameter / When the database hands it back
+    (row,) = migrated.rows(sql, {"v": sent}, model)
+    # Then it decodes to the same value, in its declared type
+    assert getattr(row, "value") == expected  # noqa: B009
+
+
+def test_a_timestamp_column_comes_back_aware_utc(migrated: Gateway) -> None:
+    found = migrated.one("SELECT now()", None, TimestampRow)
+    assert found is not None
+    assert found.value.tzinfo is UTC
+    assert abs(found.value - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_a_document_built_in_sql_validates_with_exact_numbers(migrated: Gateway) -> None:
+    class Doc(BaseModel):
+        amount: Decimal
+        at: datetime
+        items: list[int]
+
+    found = migrated.document(
+        "SELECT jsonb_build_object('amount', CAST(:a AS numeric), 'at', now(), "
+        "'items', jsonb_build_array(1, 2))",
+        {"a": Decimal("12345678901234.12345678")},
+        Doc,
+    )
+    assert found is not None
+    assert found.amount == Decimal("12345678901234.12345678")
+    assert found.at.tzinfo is not None
+    assert found.items == [1, 2]
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def test_a_unique_violation_is_a_conflict(migrated: Gateway, probe: str) -> None:
+    key = uuid4()
+    migrated.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
+    with pytest.raises(Conflict):
+        migrated.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
+
+
+def test_a_check_violation_is_invalid_input(migrated: Gateway) -> None:
+    with pytest.raises(InvalidInput, match="check constraint"):
+        migrated.execute(
+            "INSERT INTO users (clerk_user_id, years_until_retirement) VALUES (:u, 500)",
+            {"u": f"user_{uuid4()}"},
+        )
+
+
+# --- transactions -----------------------------------------------------------------------------
+
+
+def test_a_completed_transaction_commits(migrated: Gateway, probe: str) -> None:
+    key = uuid4()
+    with migrated.transaction() as tx:
+        tx.execute("INSERT INTO gateway_probe (id, note) VALUES (:id, 'a')", {"id": key})
+        tx.execute("UPDATE gateway_probe SET note = 'b' WHERE id = :id", {"id": key})
+    found = migrated.one("SELECT note FROM gateway_probe WHERE id = :id", {"id": key}, TextRow)
+    assert found == TextRow(value="b")
+
+
+def test_a_failing_transaction_rolls_back_everything(
+    migrated: Gateway, probe: str, local_data_api: LocalDataApi
+) -> None:
+    key = uuid4()
+
+    def block() -> None:
+        with migrated.transaction() as tx:
+            tx.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
+            tx.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
+
+    with pytest.raises(Conflict):
+        block()
+    count = migrated.one("SELECT count(*) FROM gateway_probe WHERE id = :id", {"id": key}, IntRow)
+    assert count == IntRow(value=0)
+    assert local_data_api.open_transactions() == 0
+
+
+# --- resume faults ----------------------------------------------------------------------------
+
+
+def test_a_resuming_database_is_retried_until_it_answers(
+    fast: Gateway, local_data_api: LocalDataApi
+) -> None:
+    # Given a cluster that refuses the next three calls while it resumes
+    local_data_api.inject_resuming(3)
+    before = fast.calls
+    # When a statement is run
+    found = fast.one("SELECT 41 + 1", None, IntRow)
+    # Then it succeeds on the fourth request
+    assert found == IntRow(value=42)
+    assert fast.calls - before == 4
+
+
+def test_a_transaction_begun_while_resuming_is_retried(
+    fast: Gateway, local_data_api: LocalDataApi
+) -> None:
+    local_data_api.inject_resuming(2)
+    with fast.transaction() as tx:
+        found = tx.one("SELECT 1", None, IntRow)
+    assert found == IntRow(value=1)
+
+
+def test_resuming_past_the_deadline_is_unavailable_and_retryable(
+    fast: Gateway, local_data_api: LocalDataApi
+) -> None:
+    local_data_api.inject_resuming(1000)
+    with pytest.raises(Unavailable) as caught:
+        fast.bounded(0.3).execute("SELECT 1")
+    assert caught.value.retryable
+
+
+# --- results over 1 MiB -----------------------------------------------------------------------
+
+
+class Wide(BaseModel):
+    n: int
+    filler: str
+
+
+def test_rows_over_1_mib_are_read_back_in_pages(migrated: Gateway) -> None:
+    # Given a query whose 3000 rows of 1 KiB each (~3 MiB) exceed one response
+    sql = "SELECT n, repeat('x', 1024) FROM generate_series(1, :count) AS n ORDER BY n"
+    before = migrated.calls
+    # When its rows are asked for
+    found = migrated.rows(sql, {"count": 3000}, Wide)
+    # Then all arrive, in order
+    assert [w.n for w in found] == list(range(1, 3001))
+    assert all(len(w.filler) == 1024 for w in found)
+    # through a handful of requests, not one per row
+    assert migrated.calls - before < 20
+
+
+class Blob(BaseModel):
+    items: list[str]
+
+
+def test_a_document_over_1_mib_is_read_back_in_slices(migrated: Gateway) -> None:
+    sql = (
+        "SELECT jsonb_build_object('items', jsonb_agg(repeat('é', 1000))) "
+        "FROM generate_series(1, :count)"
+    )
+    found = migrated.document(sql, {"count": 2000}, Blob)
+    assert found is not None
+    assert len(found.items) == 2000
+    assert found.items[0] == "é" * 1000
+
+
+def test_many_documents_over_1_mib_are_read_back_in_pages(migrated: Gateway) -> None:
+    sql = (
+        "SELECT jsonb_build_object('n', n, 'filler', repeat('y', 2048)) "
+        "FROM generate_series(1, :count) AS n ORDER BY n"
+    )
+    found = migrated.documents(sql, {"count": 1500}, Wide)
+    assert [w.n for w in found] == list(range(1, 1501))
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+class Version(BaseModel):
+    version: int
+
+
+def test_migrations_are_recorded_and_applying_again_does_nothing(migrated: Gateway) -> None:
+    # Given the session's database, already migrated / When migrations are applied again
+    again = apply_migrations(migrated)
+    # Then nothing is applied and every packaged file is recorded
+    assert again == []
+    recorded = migrated.rows(
+        "SELECT version FROM schema_migrations ORDER BY version", None, Version
+    )
+    assert [v.version for v in recorded] == [m.version for m in load_migrations()]
+
+
+def test_concurrent_runners_apply_a_migration_once(migrated: Gateway) -> None:
+    # Given a new migration and two runners started at the same moment
+    probe = Migration(
+        9001,
+        "9001_probe.sql",
+        "CREATE TABLE migration_probe (n int);\nINSERT INTO migration_probe VALUES (1);\n",
+    )
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(apply_migrations(migrated, [probe]))
+        except BaseException as exc:  # a failure must fail the test, not vanish in a thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        # Then exactly one applied it and the table holds one row
+        assert errors == []
+        assert sorted(results) == [[], ["9001_probe.sql"]]
+        rows = migrated.rows("SELECT n FROM migration_probe", None, IntRow)
+        assert len(rows) == 1
+    finally:
+        migrated.execute("DROP TABLE IF EXISTS migration_probe")
+        migrated.execute("DELETE FROM schema_migrations WHERE version = 9001")
