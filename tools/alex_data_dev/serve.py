@@ -44,9 +44,10 @@ def run(args: argparse.Namespace) -> int:
             env = api.env()
             for name in _EXPORTED:
                 print(f"export {name}={env[name]}")
+            where = api.postgres_dir or "the server --dsn names"
             print(
-                f"READY local Data API on {api.endpoint_url} (database {api.database}); "
-                "Ctrl-C stops it",
+                f"READY local Data API on {api.endpoint_url}, database {api.database}, "
+                f"PostgreSQL in {where}; Ctrl-C stops it",
                 flush=True,
             )
             while not stop.wait(0.5):

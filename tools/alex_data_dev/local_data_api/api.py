@@ -127,6 +127,11 @@ class LocalDataApi:
     # --- what callers use ---------------------------------------------------------------------
 
     @property
+    def postgres_dir(self) -> str | None:
+        """The throwaway server's directory (data and socket), None on a given server."""
+        return None if self._postgres is None else str(self._postgres.socket_dir)
+
+    @property
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("LocalDataApi is not running")

@@ -1,0 +1,83 @@
+"""`alex-data serve` as a user runs it: exports, READY, a query through boto3, clean SIGTERM."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import psycopg
+import pytest
+
+
+def _read_until_ready(process: subprocess.Popen[str]) -> tuple[dict[str, str], str]:
+    """The exports printed before READY, and the READY line."""
+    assert process.stdout is not None
+    exports: dict[str, str] = {}
+    while True:
+        line = process.stdout.readline()
+        if not line:
+            break
+        if line.startswith("READY"):
+            return exports, line
+        match = re.fullmatch(r"export (\w+)=(\S+)\n", line)
+        assert match, f"unexpected line before READY: {line!r}"
+        exports[match.group(1)] = match.group(2)
+    pytest.fail(f"no READY line; got {exports}")
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_serve_prints_exports_serves_and_cleans_up_on_signal(stop_signal: int) -> None:
+    # Given `alex-data serve --port 0` started as a user would
+    process = subprocess.Popen(  # noqa: S603 - our own console script
+        [str(Path(sys.executable).parent / "alex-data"), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        exports, ready = _read_until_ready(process)
+        # Then it printed the four exports
+        assert set(exports) == {
+            "AWS_ENDPOINT_URL_RDS_DATA",
+            "AURORA_CLUSTER_ARN",
+            "AURORA_SECRET_ARN",
+            "AURORA_DATABASE",
+        }
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", exports["AWS_ENDPOINT_URL_RDS_DATA"])
+        assert exports["AURORA_DATABASE"] == "alex"
+        found = re.search(r"PostgreSQL in (\S+);", ready)
+        assert found, ready
+        socket_dir = Path(found.group(1))
+        assert socket_dir.is_dir()
+        # And a stock boto3 client configured from them runs a query
+        client = boto3.client(
+            "rds-data",
+            endpoint_url=exports["AWS_ENDPOINT_URL_RDS_DATA"],
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        answer = client.execute_statement(
+            resourceArn=exports["AURORA_CLUSTER_ARN"],
+            secretArn=exports["AURORA_SECRET_ARN"],
+            database=exports["AURORA_DATABASE"],
+            sql="SELECT current_database()",
+        )
+        assert answer["records"] == [[{"stringValue": "alex"}]]
+        # When it is signalled
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=20) == 0
+        # Then PostgreSQL is gone with its directory
+        assert not socket_dir.exists()
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(f"host={socket_dir} user=postgres dbname=postgres", connect_timeout=2)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        assert process.stdout is not None
+        process.stdout.close()
