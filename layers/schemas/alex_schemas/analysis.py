@@ -5,8 +5,6 @@ not held to sum to 100: they describe a portfolio an LLM summarised, and refusin
 split would only make it retry; the stored allocation maps (vocab) are strict.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +13,7 @@ from alex_schemas.vocab import AssetClass, Money, Percent, Quantity, Region, Sec
 
 __all__ = ["PortfolioAnalysis", "RebalanceRecommendation", "Trade"]
 
-_LLM = ConfigDict(extra="forbid", frozen=True)
+_LLM = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class PortfolioAnalysis(BaseModel):

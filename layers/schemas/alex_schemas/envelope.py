@@ -5,8 +5,6 @@ them with `parse_envelope()`; `DataError.from_info()` turns an error into the ma
 exception (`NotFoundError`, ...), which is what `DataClient.call` raises.
 """
 
-from __future__ import annotations
-
 import enum
 import json
 from collections.abc import Mapping
@@ -50,7 +48,10 @@ _RETRYABLE_BY_DEFAULT = frozenset({ErrorCode.UNAVAILABLE})
 
 class ErrorInfo(BaseModel):
     model_config = ConfigDict(
-        extra="ignore", frozen=True, json_schema_serialization_defaults_required=True
+        defer_build=True,
+        extra="ignore",
+        frozen=True,
+        json_schema_serialization_defaults_required=True,
     )
 
     code: ErrorCode
@@ -60,7 +61,10 @@ class ErrorInfo(BaseModel):
 
 class OkEnvelope(BaseModel, Generic[R]):
     model_config = ConfigDict(
-        extra="ignore", frozen=True, json_schema_serialization_defaults_required=True
+        defer_build=True,
+        extra="ignore",
+        frozen=True,
+        json_schema_serialization_defaults_required=True,
     )
 
     ok: Literal[True] = True
@@ -69,7 +73,10 @@ class OkEnvelope(BaseModel, Generic[R]):
 
 class ErrorEnvelope(BaseModel):
     model_config = ConfigDict(
-        extra="ignore", frozen=True, json_schema_serialization_defaults_required=True
+        defer_build=True,
+        extra="ignore",
+        frozen=True,
+        json_schema_serialization_defaults_required=True,
     )
 
     ok: Literal[False] = False
@@ -132,7 +139,7 @@ class DataError(Exception):
         return ErrorInfo(code=self.code, message=self.message, retryable=self.retryable)
 
     @staticmethod
-    def from_info(info: ErrorInfo) -> DataError:
+    def from_info(info: ErrorInfo) -> "DataError":
         return _BY_CODE[info.code](info.message, retryable=info.retryable)
 
 

@@ -14,8 +14,6 @@ Conventions:
   symbols: one statement can change a row once only, so duplicates are refused here.
 """
 
-from __future__ import annotations
-
 import functools
 from collections import Counter
 from datetime import date
@@ -122,7 +120,9 @@ def _type_is_required(schema: dict[str, Any]) -> None:
 class Event(BaseModel, Generic[ResultT]):
     """Base of every event; `ResultT` is the model the function answers with."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_type_is_required)
+    model_config = ConfigDict(
+        defer_build=True, extra="forbid", frozen=True, json_schema_extra=_type_is_required
+    )
 
     _result_model: ClassVar[type[Result] | None] = None
 
@@ -190,7 +190,7 @@ class GetUser(UserEvent[UserView]):
 class InstrumentIn(BaseModel):
     """One instrument row of `UpsertInstruments`; an empty allocation map means unknown."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     symbol: Symbol
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -202,7 +202,7 @@ class InstrumentIn(BaseModel):
 
 
 class PriceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     symbol: Symbol
     current_price: Price
@@ -292,7 +292,7 @@ class UpdateAccount(UserEvent[AccountView]):
     cash_interest: Rate | None = None
 
     @model_validator(mode="after")
-    def _changes_something(self) -> UpdateAccount:
+    def _changes_something(self) -> "UpdateAccount":
         changed = {
             name for name in self.model_fields_set - _UPDATE_KEYS if getattr(self, name) is not None
         }

@@ -5,8 +5,6 @@ specs for Recharts, retirement `{analysis, generated_at, agent}`, planner's summ
 so a malformed payload is refused when written instead of breaking the front end later.
 """
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -25,7 +23,7 @@ __all__ = [
     "SummaryPayload",
 ]
 
-_PAYLOAD = ConfigDict(extra="forbid", frozen=True)
+_PAYLOAD = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 ChartType = Literal["pie", "bar", "donut", "horizontalBar", "line"]
 ChartKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
@@ -86,7 +84,7 @@ class SummaryPayload(BaseModel):
     keys; those come back in `model_extra`.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="allow", frozen=True)
 
     summary: str | None = None
     key_findings: list[str] | None = None

@@ -5,8 +5,6 @@ every agent's layer does, and an older agent should keep working. Field names ar
 seed's column names (`id`, `clerk_user_id`, `account_name`, ...).
 """
 
-from __future__ import annotations
-
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
@@ -60,7 +58,10 @@ __all__ = [
 class Result(BaseModel):
     # Every field is always written, so the exported (serialization) schemas require them.
     model_config = ConfigDict(
-        extra="ignore", frozen=True, json_schema_serialization_defaults_required=True
+        defer_build=True,
+        extra="ignore",
+        frozen=True,
+        json_schema_serialization_defaults_required=True,
     )
 
 

@@ -5,8 +5,6 @@ database and read naturally in JSON. The scalar aliases carry the precision of t
 they end up in, so a value the database would round or reject fails here, at the caller.
 """
 
-from __future__ import annotations
-
 import enum
 from collections.abc import Mapping
 from datetime import UTC, datetime
