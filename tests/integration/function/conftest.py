@@ -14,7 +14,6 @@ import boto3
 import pytest
 from alex_data.dispatch import dispatch
 from alex_data.gateway import DataApiClient, Gateway, SqlRunner
-from alex_data.migrate import apply_migrations
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_schemas.events import Event, UpsertUser
 from alex_schemas.results import Result
@@ -22,8 +21,8 @@ from botocore.config import Config
 
 R = TypeVar("R", bound=Result)
 
-_DELETE_USER = "DELETE FROM users WHERE clerk_user_id = :clerk_user_id"
-_DELETE_INSTRUMENTS = """
+DELETE_USER = "DELETE FROM users WHERE clerk_user_id = :clerk_user_id"
+DELETE_INSTRUMENTS = """
 WITH doomed AS (SELECT jsonb_array_elements_text(CAST(:symbols AS jsonb)) AS symbol),
 held AS (DELETE FROM positions WHERE symbol IN (SELECT symbol FROM doomed))
 DELETE FROM instruments WHERE symbol IN (SELECT symbol FROM doomed)
@@ -49,10 +48,9 @@ def make_gateway(api: LocalDataApi) -> Gateway:
 
 
 @pytest.fixture(scope="session")
-def db(local_data_api: LocalDataApi) -> Gateway:
-    gateway = make_gateway(local_data_api)
-    apply_migrations(gateway)
-    return gateway
+def db(migrated: Gateway) -> Gateway:
+    """The session's gateway, on a database with every migration applied."""
+    return migrated
 
 
 def run(db: SqlRunner, event: Event[R]) -> R:
@@ -82,7 +80,7 @@ def new_user(db: Gateway) -> Iterator[Callable[[], str]]:
 
     yield make
     for clerk_user_id in made:
-        db.execute(_DELETE_USER, {"clerk_user_id": clerk_user_id})
+        db.execute(DELETE_USER, {"clerk_user_id": clerk_user_id})
 
 
 @pytest.fixture
@@ -103,4 +101,4 @@ def symbols(db: Gateway) -> Iterator[Callable[[str], str]]:
 
     yield make
     if made:
-        db.execute(_DELETE_INSTRUMENTS, {"symbols": made})
+        db.execute(DELETE_INSTRUMENTS, {"symbols": made})
