@@ -1,0 +1,278 @@
+"""The Lambda entry point: a decorator stack and one call.
+
+Two kinds of invocation arrive here:
+
+- a direct invoke carries one event (`{"type": "GetPortfolio", ...}`) and is answered with the
+  envelope: `{"ok": true, "result": {...}}` or
+  `{"ok": false, "error": {"code", "message", "retryable"}}`. Validation problems are
+  `ValidationError` with the fields named; domain errors keep their code; anything unexpected
+  is `Internal` with the request id, its details only in the log.
+- an SQS batch goes through Powertools' `BatchProcessor` with `DataEventSqsRecord` (the body is
+  validated as the `DataEvent` union). Each record runs on its own: a record that fails is one
+  `batchItemFailures` entry, the others commit. The answer is always the partial-batch
+  response, even when every record failed (the queue treats both alike).
+
+Failed records and the dead-letter queue: every failed record is reported, so SQS makes it
+visible again after the visibility timeout, and the queue's redrive policy (`maxReceiveCount`,
+3 in template.yaml) moves it to the dead-letter queue after that many receives. A record whose
+body is not a valid event (a poison message) or that failed for good (NotFound, Conflict,
+ValidationError) thus costs two more deliveries and lands in the DLQ with its body intact for
+inspection; a record that failed with a retryable error (Unavailable) gets the same retries,
+which is what it needs. Nothing is dropped silently, and every operation is idempotent, so a
+redelivered record that had in fact been applied changes nothing.
+
+Observability: Logger (correlation id = the event's `job_id`, per SQS record the job id or the
+message id), Tracer (disabled outside Lambda), Metrics in the `Alex` namespace: per event an
+EMF record with dimension `event_type` and metrics `Events`, `Latency` (ms), `Errors`; per
+invocation `Records` and, for SQS, `RecordFailures`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, cast
+
+from alex_schemas.envelope import error as error_envelope
+from alex_schemas.events import DataEvent, parse_event
+from alex_schemas.sqs import DataEventSqsRecord
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ValidationError
+
+from alex_data.errors import DataError, ErrorCode
+from alex_data.gateway import SqlRunner, get_gateway
+
+__all__ = ["DataFunction", "Dispatcher", "build_handler", "lambda_handler"]
+
+SERVICE = "alex-data"
+NAMESPACE = "Alex"
+# Left of the invocation's time for answering after the last Data API retry gives up.
+_ANSWER_MARGIN_MS = 1500
+# At most this many field problems are listed in a ValidationError message.
+_MAX_PROBLEMS = 8
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+Dispatcher = Callable[[DataEvent, SqlRunner], BaseModel]
+LambdaHandler = Callable[[Any, LambdaContext], Any]
+
+
+class Database(Protocol):
+    """What the handler needs of the gateway: a runner bounded by the invocation's time."""
+
+    def bounded(self, seconds: float) -> SqlRunner: ...
+
+
+def _default_dispatch(event: DataEvent, db: SqlRunner) -> BaseModel:
+    # Imported on first use: the registry pulls in every operation and repository.
+    from alex_data.dispatch import dispatch
+
+    return dispatch(event, db)
+
+
+class _RecordProcessor(BatchProcessor):
+    """Logs and counts each failed record (a poison body never reaches the record handler)."""
+
+    def failure_handler(self, record: Any, exception: Any) -> Any:
+        error = exception[1]
+        message_id = getattr(record, "message_id", None) or getattr(record, "messageId", "?")
+        if isinstance(error, ValidationError):
+            logger.error(
+                "SQS record is not a valid event; reported failed (DLQ after maxReceiveCount)",
+                extra={"message_id": message_id, "problems": describe_validation(error)},
+            )
+            _event_metrics("Invalid", 0.0, ErrorCode.VALIDATION_ERROR)
+        elif isinstance(error, DataError):
+            logger.warning(
+                "SQS record failed; reported for redelivery",
+                extra={
+                    "message_id": message_id,
+                    "code": str(error.code),
+                    "retryable": error.retryable,
+                    "error": error.message,
+                },
+            )
+        else:
+            logger.error(
+                "SQS record failed unexpectedly; reported for redelivery",
+                extra={"message_id": message_id},
+                exc_info=exception,
+            )
+        return super().failure_handler(record, exception)
+
+
+class DataFunction:
+    """The function's behaviour, with its collaborators injected (tests pass fakes)."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher | None = None,
+        database: Callable[[], Database] = get_gateway,
+    ) -> None:
+        self._dispatch = dispatcher or _default_dispatch
+        self._database = database
+        self._processor = _RecordProcessor(
+            event_type=EventType.SQS,
+            model=DataEventSqsRecord,
+            raise_on_entire_batch_failure=False,
+        )
+
+    def __call__(self, event: Any, context: LambdaContext) -> Any:
+        if is_sqs_batch(event):
+            return self.batch(event, context)
+        return self.direct(event, context)
+
+    # --- direct invoke ---
+
+    def direct(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+        metrics.add_metric(name="Records", unit=MetricUnit.Count, value=1)
+        try:
+            if not isinstance(event, Mapping):
+                raise _NotAnObject(type(event).__name__)
+            parsed = parse_event(dict(event))
+        except (ValidationError, _NotAnObject) as exc:
+            problems = (
+                describe_validation(exc)
+                if isinstance(exc, ValidationError)
+                else f"the event must be a JSON object, not {exc}"
+            )
+            event_type = event.get("type") if isinstance(event, Mapping) else None
+            logger.info("invalid event", extra={"event_type": event_type, "problems": problems})
+            _event_metrics("Invalid", 0.0, ErrorCode.VALIDATION_ERROR)
+            return error_envelope(ErrorCode.VALIDATION_ERROR, problems, retryable=False)
+        try:
+            result = self._run(parsed, context)
+        except DataError as exc:
+            return error_envelope(exc.code, exc.message, retryable=exc.retryable)
+        except Exception:
+            logger.exception("unexpected failure", extra={"event_type": parsed.type})
+            request = getattr(context, "aws_request_id", "?")
+            return error_envelope(
+                ErrorCode.INTERNAL,
+                f"internal error (request {request}); details are in the function's log",
+                retryable=False,
+            )
+        return {"ok": True, "result": result.model_dump(mode="json")}
+
+    # --- SQS ---
+
+    def batch(self, event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+        response = process_partial_response(
+            event=event,
+            record_handler=self._record,
+            processor=self._processor,
+            context=context,
+        )
+        failures = len(response.get("batchItemFailures", []))
+        metrics.add_metric(name="Records", unit=MetricUnit.Count, value=len(event["Records"]))
+        metrics.add_metric(name="RecordFailures", unit=MetricUnit.Count, value=failures)
+        return response
+
+    def _record(self, record: DataEventSqsRecord, lambda_context: LambdaContext) -> Any:
+        event = record.body
+        job_id = getattr(event, "job_id", None)
+        logger.set_correlation_id(str(job_id) if job_id is not None else record.messageId)
+        logger.append_keys(message_id=record.messageId)
+        try:
+            return self._run(event, lambda_context).model_dump(mode="json")
+        finally:
+            logger.remove_keys(["message_id"])
+
+    # --- both ---
+
+    def _run(self, event: DataEvent, context: LambdaContext) -> BaseModel:
+        event_type = event.type
+        tracer.put_annotation(key="event_type", value=event_type)
+        remaining_ms = context.get_remaining_time_in_millis() - _ANSWER_MARGIN_MS
+        start = time.perf_counter()
+        code: ErrorCode | None = None
+        try:
+            db = self._database().bounded(max(0.0, remaining_ms / 1000))
+            return self._dispatch(event, db)
+        except DataError as exc:
+            code = exc.code
+            logger.info(
+                "event failed",
+                extra={
+                    "event_type": event_type,
+                    "code": str(exc.code),
+                    "retryable": exc.retryable,
+                    "error": exc.message,
+                },
+            )
+            raise
+        except Exception:
+            code = ErrorCode.INTERNAL
+            raise
+        finally:
+            _event_metrics(event_type, (time.perf_counter() - start) * 1000, code)
+
+
+class _NotAnObject(Exception):
+    pass
+
+
+def is_sqs_batch(event: Any) -> bool:
+    """An SQS trigger's event: `Records` whose every item comes from `aws:sqs`."""
+    if not isinstance(event, Mapping):
+        return False
+    records = event.get("Records")
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and all(isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records)
+    )
+
+
+def describe_validation(error: ValidationError) -> str:
+    """`field.path: problem; ...` for the caller, without echoing the values sent."""
+    problems = []
+    for item in error.errors()[:_MAX_PROBLEMS]:
+        where = ".".join(str(part) for part in item["loc"]) or "event"
+        problems.append(f"{where}: {item['msg']}")
+    more = error.error_count() - _MAX_PROBLEMS
+    if more > 0:
+        problems.append(f"and {more} more")
+    return "; ".join(problems)
+
+
+def _event_metrics(event_type: str, latency_ms: float, code: ErrorCode | None) -> None:
+    # One EMF record per event: a batch may mix event types, and a dimension value holds for
+    # every metric of its record.
+    record = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    record.add_dimension(name="event_type", value=event_type)
+    record.add_metric(name="Events", unit=MetricUnit.Count, value=1)
+    record.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=round(latency_ms, 3))
+    record.add_metric(name="Errors", unit=MetricUnit.Count, value=0 if code is None else 1)
+    if code is not None:
+        record.add_metadata(key="error_code", value=str(code))
+    record.flush_metrics()
+
+
+def build_handler(
+    dispatcher: Dispatcher | None = None,
+    database: Callable[[], Database] = get_gateway,
+) -> LambdaHandler:
+    """The decorated entry point around a `DataFunction` (tests build one with fakes)."""
+    function = DataFunction(dispatcher, database)
+
+    @logger.inject_lambda_context(correlation_id_path="job_id", clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: Any, context: LambdaContext) -> Any:
+        return function(event, context)
+
+    return cast(LambdaHandler, handler)
+
+
+lambda_handler = build_handler()

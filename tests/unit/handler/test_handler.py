@@ -1,0 +1,280 @@
+"""The handler with a fake dispatcher and a fake database: envelope, validation, errors,
+deadline, SQS partial batches, metrics and correlation ids."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, cast
+
+import pytest
+from alex_data.errors import (
+    Conflict,
+    DataError,
+    InternalError,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+)
+from alex_data.gateway import SqlRunner
+from alex_data.handler import Dispatcher, build_handler, is_sqs_batch, logger
+from alex_data_dev.invoke_cmd import LocalContext
+from alex_schemas.events import DataEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+JOB = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d61"
+GET_JOB = {"type": "GetJob", "clerk_user_id": "user_1", "job_id": JOB}
+GET_USER = {"type": "GetUser", "clerk_user_id": "user_1"}
+
+
+class Echo(BaseModel):
+    event_type: str
+    amount: Decimal
+
+
+@dataclass
+class FakeDatabase:
+    budgets: list[float] = field(default_factory=list)
+
+    def bounded(self, seconds: float) -> SqlRunner:
+        self.budgets.append(seconds)
+        return cast(SqlRunner, self)
+
+
+@dataclass
+class FakeDispatcher:
+    """Answers an Echo, or raises what `failures` names for a clerk_user_id."""
+
+    failures: dict[str, Exception] = field(default_factory=dict)
+    seen: list[DataEvent] = field(default_factory=list)
+
+    def __call__(self, event: DataEvent, db: SqlRunner) -> BaseModel:
+        self.seen.append(event)
+        user = getattr(event, "clerk_user_id", "")
+        if user in self.failures:
+            raise self.failures[user]
+        return Echo(event_type=event.type, amount=Decimal("12.50"))
+
+
+def context(remaining_s: float = 30.0) -> LambdaContext:
+    return cast(LambdaContext, LocalContext(timeout_seconds=remaining_s))
+
+
+def make(
+    dispatcher: Dispatcher | None = None, database: FakeDatabase | None = None
+) -> Callable[[Any, LambdaContext], Any]:
+    db = database or FakeDatabase()
+    return build_handler(dispatcher or FakeDispatcher(), lambda: db)
+
+
+# --- direct invoke ----------------------------------------------------------------------------
+
+
+def test_a_direct_event_is_answered_with_the_ok_envelope() -> None:
+    dispatcher = FakeDispatcher()
+    answer = make(dispatcher)(GET_JOB, context())
+    # decimals travel as strings, the answer is JSON as it stands
+    assert answer == {"ok": True, "result": {"event_type": "GetJob", "amount": "12.50"}}
+    assert json.loads(json.dumps(answer)) == answer
+    assert [e.type for e in dispatcher.seen] == ["GetJob"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "code", "retryable"),
+    [
+        (InvalidInput("years out of range"), "ValidationError", False),
+        (NotFound("no job"), "NotFound", False),
+        (Conflict("job already completed"), "Conflict", False),
+        (Unavailable("the database is resuming"), "Unavailable", True),
+        (InternalError("the database rejected a statement"), "Internal", False),
+    ],
+)
+def test_domain_errors_become_the_error_envelope(
+    failure: DataError, code: str, retryable: bool
+) -> None:
+    answer = make(FakeDispatcher({"user_1": failure}))(GET_USER, context())
+    assert answer == {
+        "ok": False,
+        "error": {"code": code, "message": failure.message, "retryable": retryable},
+    }
+
+
+def test_an_unexpected_error_is_internal_and_leaks_nothing() -> None:
+    failure = RuntimeError("password=hunter2 at line 42")
+    ctx = context()
+    answer = make(FakeDispatcher({"user_1": failure}))(GET_USER, ctx)
+    assert answer["ok"] is False
+    assert answer["error"]["code"] == "Internal"
+    assert answer["error"]["retryable"] is False
+    assert "hunter2" not in answer["error"]["message"]
+    assert ctx.aws_request_id in answer["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("event", "mentions"),
+    [
+        ({"type": "GetJob", "clerk_user_id": "user_1"}, "GetJob.job_id: Field required"),
+        ({"type": "GetJob", "clerk_user_id": "user_1", "job_id": "nope"}, "GetJob.job_id"),
+        ({"type": "Teleport"}, "Teleport"),
+        ({"clerk_user_id": "user_1"}, "type"),
+        ({**GET_USER, "extra": 1}, "GetUser.extra: Extra inputs are not permitted"),
+        ([1, 2], "must be a JSON object"),
+    ],
+)
+def test_an_invalid_event_is_a_validation_error_naming_the_field(event: Any, mentions: str) -> None:
+    dispatcher = FakeDispatcher()
+    answer = make(dispatcher)(event, context())
+    assert answer["ok"] is False
+    assert answer["error"]["code"] == "ValidationError"
+    assert answer["error"]["retryable"] is False
+    assert mentions in answer["error"]["message"]
+    assert dispatcher.seen == []
+
+
+def test_the_database_gets_the_invocations_remaining_time_less_a_margin() -> None:
+    database = FakeDatabase()
+    make(database=database)(GET_USER, context(remaining_s=10.0))
+    (budget,) = database.budgets
+    assert 8.0 < budget <= 8.5
+
+
+def test_a_misconfigured_function_answers_internal() -> None:
+    def broken() -> FakeDatabase:
+        raise InternalError("invalid configuration: AURORA_CLUSTER_ARN: Field required")
+
+    handler = build_handler(FakeDispatcher(), broken)
+    answer = handler(GET_USER, context())
+    assert answer["error"]["code"] == "Internal"
+    assert "AURORA_CLUSTER_ARN" in answer["error"]["message"]
+
+
+# --- SQS --------------------------------------------------------------------------------------
+
+
+def sqs_record(message_id: str, body: object) -> dict[str, Any]:
+    text = body if isinstance(body, str) else json.dumps(body)
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"handle-{message_id}",
+        "body": text,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1764061200000",
+            "SenderId": "AROAEXAMPLE",
+            "ApproximateFirstReceiveTimestamp": "1764061200000",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "0" * 32,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alex-data-jobs",
+        "awsRegion": "us-east-1",
+    }
+
+
+def test_an_sqs_batch_reports_only_the_records_that_failed() -> None:
+    # Given a batch: two good events, a poison body, an invalid event, a lasting failure and a
+    # retryable one
+    dispatcher = FakeDispatcher(
+        {"gone": NotFound("no job"), "later": Unavailable("the database is resuming")}
+    )
+    batch = {
+        "Records": [
+            sqs_record("m1", GET_JOB),
+            sqs_record("m2", "{not json"),
+            sqs_record("m3", {"type": "GetJob", "clerk_user_id": "user_1"}),
+            sqs_record("m4", {**GET_USER, "clerk_user_id": "gone"}),
+            sqs_record("m5", {**GET_USER, "clerk_user_id": "later"}),
+            sqs_record("m6", GET_USER),
+        ]
+    }
+    # When the handler processes it
+    answer = make(dispatcher)(batch, context())
+    # Then every failed record is reported (SQS redelivers it; after maxReceiveCount it goes to
+    # the DLQ) and the good ones were processed
+    assert answer == {
+        "batchItemFailures": [
+            {"itemIdentifier": "m2"},
+            {"itemIdentifier": "m3"},
+            {"itemIdentifier": "m4"},
+            {"itemIdentifier": "m5"},
+        ]
+    }
+    assert [getattr(e, "clerk_user_id", None) for e in dispatcher.seen] == [
+        "user_1",
+        "gone",
+        "later",
+        "user_1",
+    ]
+
+
+def test_a_batch_where_every_record_fails_is_still_answered() -> None:
+    batch = {"Records": [sqs_record("m1", "{not json"), sqs_record("m2", {"type": "Nope"})]}
+    answer = make()(batch, context())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
+
+
+def test_a_successful_batch_reports_no_failures() -> None:
+    answer = make()({"Records": [sqs_record("m1", GET_USER)]}, context())
+    assert answer == {"batchItemFailures": []}
+
+
+def test_only_sqs_shaped_events_take_the_batch_path() -> None:
+    assert is_sqs_batch({"Records": [sqs_record("m1", GET_USER)]})
+    assert not is_sqs_batch({"Records": []})
+    assert not is_sqs_batch({"Records": [{"eventSource": "aws:s3"}]})
+    assert not is_sqs_batch(GET_USER)
+    assert not is_sqs_batch([1])
+
+
+# --- observability ----------------------------------------------------------------------------
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    lines = []
+    for line in text.splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            continue
+    return lines
+
+
+def test_each_event_emits_count_latency_and_errors_by_type(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    dispatcher = FakeDispatcher({"gone": NotFound("no job")})
+    make(dispatcher)(
+        {
+            "Records": [
+                sqs_record("m1", GET_JOB),
+                sqs_record("m2", {**GET_USER, "clerk_user_id": "gone"}),
+            ]
+        },
+        context(),
+    )
+    emitted = [line for line in _json_lines(capfd.readouterr().out) if "_aws" in line]
+    by_type = {line["event_type"]: line for line in emitted if "event_type" in line}
+    assert by_type["GetJob"]["Events"] == [1.0]
+    assert by_type["GetJob"]["Errors"] == [0.0]
+    assert by_type["GetUser"]["Errors"] == [1.0]
+    assert "Latency" in by_type["GetUser"]
+    assert by_type["GetUser"]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Alex"
+    totals = next(line for line in emitted if "RecordFailures" in line)
+    assert totals["Records"] == [2.0]
+    assert totals["RecordFailures"] == [1.0]
+
+
+def test_logs_carry_the_job_id_as_correlation_id(caplog: pytest.LogCaptureFixture) -> None:
+    make(FakeDispatcher({"user_1": Conflict("job already completed")}))(GET_JOB, context())
+    assert logger.get_correlation_id() == JOB
+    failed = next(r for r in caplog.records if r.getMessage() == "event failed")
+    assert failed.__dict__["code"] == "Conflict"
+    assert failed.__dict__["event_type"] == "GetJob"
+
+
+def test_each_sqs_record_is_logged_under_its_own_job_or_message_id() -> None:
+    make()({"Records": [sqs_record("m1", GET_USER)]}, context())
+    assert logger.get_correlation_id() == "m1"
