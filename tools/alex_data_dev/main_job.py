@@ -1,0 +1,517 @@
+"""`make run`: one analysis job, end to end, through the real handler on a local Data API.
+
+Starts the embedded default (a throwaway PostgreSQL behind the local RDS Data API), applies
+the migrations over the Data API, loads a sample user (instruments, accounts, positions) with
+events, then plays one analysis job as the planner's pipeline does: the web API's CreateJob,
+the SQS batch carrying the job message, StartJob, UpdatePrices, UpsertInstruments (the
+tagger), GetPortfolio, UpdateReport, UpdateCharts, UpdateRetirement, UpdateSummary,
+CompleteJob, GetJob. Every event goes through `alex_data.handler.lambda_handler`, as an agent
+sends it (`DataClient.in_process`: the JSON a Lambda invoke or an SQS record would carry), and
+is printed with its result in brief and the Data API calls it took (the gateway's counter).
+
+Exits 0 when every event succeeded in one Data API call, 1 otherwise; everything it started
+is stopped and removed either way.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TextIO, TypeVar
+from uuid import UUID
+
+from alex_schemas.events import (
+    CompleteJob,
+    CreateAccount,
+    CreateJob,
+    Event,
+    GetJob,
+    GetPortfolio,
+    InstrumentIn,
+    PriceIn,
+    StartJob,
+    UpdateCharts,
+    UpdatePrices,
+    UpdateReport,
+    UpdateRetirement,
+    UpdateSummary,
+    UpsertInstruments,
+    UpsertPosition,
+    UpsertUser,
+)
+from alex_schemas.payloads import (
+    ChartDataPoint,
+    ChartSpec,
+    ReportPayload,
+    RetirementPayload,
+    SummaryPayload,
+)
+from alex_schemas.results import (
+    AccountView,
+    InstrumentsUpserted,
+    JobSummary,
+    JobView,
+    Portfolio,
+    PositionView,
+    PricesUpdated,
+    Result,
+    UserView,
+)
+from alex_schemas.vocab import AccountType, AssetClass, JobStatus, JobType
+
+R = TypeVar("R", bound=Result)
+
+USER = "user_demo_001"
+ACCOUNT_401K = UUID("3f2a9c1e-5b7d-4e8a-9f10-2c4d6e8a0b11")
+ACCOUNT_ROTH = UUID("5c7e1a2b-3d4f-4a6b-8c9d-0e1f2a3b4c5d")
+JOB = UUID("9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d61")
+
+# What the sample user holds, and the instruments (VEA arrives untagged: the tagger's turn).
+INSTRUMENTS: list[dict[str, Any]] = [
+    {
+        "symbol": "SPY",
+        "name": "SPDR S&P 500 ETF Trust",
+        "instrument_type": "etf",
+        "current_price": "589.4200",
+        "allocation_regions": {"north_america": "100"},
+        "allocation_sectors": {
+            "technology": "31.5",
+            "financials": "13.2",
+            "healthcare": "11.8",
+            "consumer_discretionary": "10.4",
+            "communication": "9.1",
+            "industrials": "8.5",
+            "other": "15.5",
+        },
+        "allocation_asset_class": {"equity": "100"},
+    },
+    {
+        "symbol": "BND",
+        "name": "Vanguard Total Bond Market ETF",
+        "instrument_type": "bond_fund",
+        "current_price": "72.1500",
+        "allocation_regions": {"north_america": "100"},
+        "allocation_sectors": {"treasury": "45", "corporate": "30", "mortgage": "25"},
+        "allocation_asset_class": {"fixed_income": "100"},
+    },
+    {
+        "symbol": "VNQ",
+        "name": "Vanguard Real Estate ETF",
+        "instrument_type": "reit",
+        "current_price": "91.3000",
+        "allocation_regions": {"north_america": "100"},
+        "allocation_sectors": {"real_estate": "100"},
+        "allocation_asset_class": {"real_estate": "100"},
+    },
+    {
+        "symbol": "VEA",
+        "name": "Vanguard FTSE Developed Markets ETF",
+        "instrument_type": "etf",
+        "current_price": "50.8800",
+    },
+]
+HOLDINGS: dict[UUID, dict[str, str]] = {
+    ACCOUNT_401K: {"SPY": "120", "BND": "210.5", "VEA": "300"},
+    ACCOUNT_ROTH: {"SPY": "35.25", "VNQ": "80"},
+}
+NEW_PRICES = {"SPY": "592.1800", "BND": "72.0400", "VNQ": "90.7600", "VEA": "51.2300"}
+VEA_TAGS: dict[str, Any] = {
+    "allocation_regions": {"europe": "52", "asia": "33", "oceania": "8", "north_america": "7"},
+    "allocation_sectors": {
+        "financials": "21",
+        "industrials": "17",
+        "healthcare": "11",
+        "consumer_discretionary": "10",
+        "technology": "9",
+        "other": "32",
+    },
+    "allocation_asset_class": {"equity": "100"},
+}
+COLOURS = ["#3B82F6", "#10B981", "#F59E0B", "#EF4444", "#8B5CF6", "#6B7280"]
+CENT = Decimal("0.01")
+
+
+class JobFailed(Exception):
+    """Something in the story went wrong; the message says what."""
+
+
+@dataclass
+class Ledger:
+    """Each event sent, with the Data API calls it took."""
+
+    out: TextIO
+    counter: Callable[[], int]
+    steps: list[tuple[str, int]] = field(default_factory=list)
+
+    def record(self, label: str, sent: str, brief: str, calls: int) -> None:
+        self.steps.append((label, calls))
+        note = "1 Data API call" if calls == 1 else f"{calls} Data API calls"
+        print(f"  -> {label:<18} {_cut(sent, 84)}", file=self.out)
+        print(f"     <- {_cut(brief, 86):<86} [{note}]", file=self.out)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _compact(event: Event[Any]) -> str:
+    # The user and the job are the same throughout (the section headers name them).
+    shown = event.model_dump(mode="json", exclude={"type", "clerk_user_id", "job_id"})
+    return json.dumps(shown, separators=(",", ":")) if shown else "{}"
+
+
+class Pipeline:
+    """The agents' side: events through `DataClient.in_process(lambda_handler)`."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        from alex_data.handler import lambda_handler
+        from alex_schemas.client import DataClient
+
+        self._client = DataClient.in_process(lambda_handler)
+        self._ledger = ledger
+
+    def call(self, event: Event[R]) -> R:
+        before = self._ledger.counter()
+        with _function_output():
+            result = self._client.call(event)
+        calls = self._ledger.counter() - before
+        self._ledger.record(type(event).__name__, _compact(event), _brief(result), calls)
+        return result
+
+    def enqueue(self, event: Event[Any], label: str) -> str:
+        """Deliver `event` as the body of a one-record SQS batch; fails on batchItemFailures."""
+        before = self._ledger.counter()
+        with _function_output():
+            message_id = self._client.enqueue(event)
+        calls = self._ledger.counter() - before
+        brief = f"batchItemFailures: [] (message {message_id[:8]}… committed)"
+        body = f"Records[0].body={type(event).__name__} {_compact(event)}"
+        self._ledger.record(label, body, brief, calls)
+        return message_id
+
+
+@contextmanager
+def _function_output() -> Iterator[None]:
+    """Powertools prints EMF metrics on stdout, as Lambda expects; here stdout tells the story,
+    so what the function prints is held back, and shown (on stderr) only if the call failed."""
+    held = io.StringIO()
+    try:
+        with redirect_stdout(held):
+            yield
+    except BaseException:
+        sys.stderr.write(held.getvalue())
+        raise
+
+
+# --- briefs ------------------------------------------------------------------------------
+
+
+def _money(value: Decimal) -> str:
+    return f"${value.quantize(CENT, ROUND_HALF_UP):,}"
+
+
+def _brief(result: Result) -> str:
+    if isinstance(result, UserView):
+        return f"user {result.clerk_user_id} '{result.display_name}', updated {_t(result)}"
+    if isinstance(result, InstrumentsUpserted):
+        return f"upserted {result.upserted}: {', '.join(result.symbols)}"
+    if isinstance(result, PricesUpdated):
+        unknown = ", ".join(result.unknown_symbols) or "none"
+        return f"updated {result.updated} prices, unknown symbols: {unknown}"
+    if isinstance(result, AccountView):
+        return (
+            f"account '{result.account_name}' ({result.account_type}), "
+            f"cash {_money(result.cash_balance)}"
+        )
+    if isinstance(result, PositionView):
+        return f"position {result.symbol} x {result.quantity} as of {result.as_of_date}"
+    if isinstance(result, Portfolio):
+        positions = sum(len(a.positions) for a in result.accounts)
+        return (
+            f"{len(result.accounts)} accounts, {positions} positions, "
+            f"{len(result.instruments())} instruments, total {_money(result.total_value)}"
+        )
+    if isinstance(result, JobView):
+        return _job_brief(result)
+    if isinstance(result, JobSummary):
+        return f"job {str(result.id)[:8]}… {result.status}, updated {_t(result)}"
+    return type(result).__name__
+
+
+def _t(result: UserView | JobSummary) -> str:
+    return result.updated_at.strftime("%H:%M:%S.%fZ")[:-4] + "Z"
+
+
+def _job_brief(job: JobView) -> str:
+    parts = [f"job {str(job.id)[:8]}… {job.status}"]
+    if job.report_payload is not None:
+        parts.append(f"report {len(job.report_payload.content)} chars")
+    if job.charts_payload is not None:
+        parts.append(f"{len(job.charts_payload)} charts")
+    if job.retirement_payload is not None:
+        parts.append("retirement")
+    if job.summary_payload is not None:
+        parts.append(f"summary {len(job.summary_payload.model_dump(exclude_none=True))} keys")
+    return ", ".join(parts)
+
+
+# --- the agents' work, computed from the portfolio ---------------------------------------
+
+
+def _shares(values: dict[str, Decimal]) -> list[ChartDataPoint]:
+    total = sum(values.values(), Decimal(0))
+    points = []
+    for n, (name, value) in enumerate(sorted(values.items(), key=lambda kv: -kv[1])):
+        share = (value / total * 100).quantize(CENT, ROUND_HALF_UP) if total else Decimal(0)
+        points.append(
+            ChartDataPoint(
+                name=name.replace("_", " ").title(),
+                value=value.quantize(CENT, ROUND_HALF_UP),
+                percentage=share,
+                color=COLOURS[n % len(COLOURS)],
+            )
+        )
+    return points
+
+
+def asset_mix(portfolio: Portfolio) -> dict[str, Decimal]:
+    mix: dict[str, Decimal] = {}
+    for account in portfolio.accounts:
+        if account.cash_balance:
+            mix["cash"] = mix.get("cash", Decimal(0)) + account.cash_balance
+        for position in account.positions:
+            for asset, percent in position.instrument.allocation_asset_class.items():
+                value = position.market_value * percent / 100
+                mix[asset.value] = mix.get(asset.value, Decimal(0)) + value
+    return mix
+
+
+def charts(portfolio: Portfolio) -> dict[str, ChartSpec]:
+    by_account = {a.account_name: a.total_value for a in portfolio.accounts}
+    return {
+        "asset_allocation": ChartSpec(
+            title="Asset class mix",
+            description="Market value by asset class, cash included.",
+            type="pie",
+            data=_shares(asset_mix(portfolio)),
+        ),
+        "account_distribution": ChartSpec(
+            title="Value by account",
+            type="bar",
+            data=_shares(by_account),
+        ),
+    }
+
+
+def report(portfolio: Portfolio) -> ReportPayload:
+    lines = [
+        f"# Portfolio report for {portfolio.user.display_name}",
+        "",
+        f"Total value: **{_money(portfolio.total_value)}** across "
+        f"{len(portfolio.accounts)} accounts.",
+        "",
+    ]
+    for account in portfolio.accounts:
+        lines.append(f"## {account.account_name} ({_money(account.total_value)})")
+        for position in account.positions:
+            lines.append(
+                f"- {position.symbol}: {position.quantity.normalize()} shares, "
+                f"{_money(position.market_value)}"
+            )
+    return ReportPayload(content="\n".join(lines), agent="reporter")
+
+
+def retirement(portfolio: Portfolio) -> RetirementPayload:
+    user = portfolio.user
+    years = user.years_until_retirement or 0
+    # 5 % a year, compounded: an illustration, as the seed's retirement agent produced one
+    projected = portfolio.total_value * Decimal("1.05") ** years
+    income = projected * Decimal("0.04")
+    target = user.target_retirement_income or Decimal(0)
+    ratio = (income / target * 100).quantize(Decimal(1)) if target else Decimal(0)
+    text = (
+        f"At 5% a year for {years} years the portfolio grows to about {_money(projected)}; "
+        f"a 4% withdrawal gives {_money(income)} a year, {ratio}% of the "
+        f"{_money(target)} goal."
+    )
+    return RetirementPayload(analysis=text, agent="retirement")
+
+
+# --- the story ---------------------------------------------------------------------------
+
+
+def load_sample_user(pipeline: Pipeline) -> None:
+    pipeline.call(
+        UpsertUser.model_validate(
+            {
+                "clerk_user_id": USER,
+                "display_name": "Demo Investor",
+                "years_until_retirement": 25,
+                "target_retirement_income": "85000.00",
+                "asset_class_targets": {"equity": "70", "fixed_income": "30"},
+                "region_targets": {"north_america": "60", "international": "40"},
+            }
+        )
+    )
+    pipeline.call(
+        UpsertInstruments(instruments=[InstrumentIn.model_validate(i) for i in INSTRUMENTS])
+    )
+    accounts = [
+        CreateAccount(
+            clerk_user_id=USER,
+            account_id=ACCOUNT_401K,
+            account_name="Employer 401(k)",
+            account_type=AccountType.K401,
+            account_purpose="Retirement, employer match",
+            cash_balance=Decimal("1250.00"),
+            cash_interest=Decimal("0.0425"),
+        ),
+        CreateAccount(
+            clerk_user_id=USER,
+            account_id=ACCOUNT_ROTH,
+            account_name="Roth IRA",
+            account_type=AccountType.ROTH_IRA,
+            cash_balance=Decimal("300.00"),
+        ),
+    ]
+    for account in accounts:
+        pipeline.call(account)
+    for account_id, held in HOLDINGS.items():
+        for symbol, quantity in held.items():
+            event = UpsertPosition(
+                clerk_user_id=USER, account_id=account_id, symbol=symbol, quantity=Decimal(quantity)
+            )
+            pipeline.call(event)
+
+
+def play_analysis_job(pipeline: Pipeline) -> JobView:
+    ids: dict[str, Any] = {"clerk_user_id": USER, "job_id": JOB}
+    # the web API: create the job, then queue the job message (an SQS redelivery of it is
+    # harmless: CreateJob with the same job_id answers the same job)
+    create = CreateJob(
+        clerk_user_id=USER,
+        job_id=JOB,
+        job_type=JobType.PORTFOLIO_ANALYSIS,
+        request_payload={"analysis_type": "portfolio", "options": {"include_retirement": True}},
+    )
+    pipeline.call(create)
+    pipeline.enqueue(create, "SQS batch")
+    # the planner
+    pipeline.call(StartJob(**ids))
+    prices = [PriceIn(symbol=s, current_price=Decimal(p)) for s, p in NEW_PRICES.items()]
+    pipeline.call(UpdatePrices(prices=prices))
+    # the tagger classifies what lacked allocations
+    vea = next(i for i in INSTRUMENTS if i["symbol"] == "VEA") | VEA_TAGS
+    vea.pop("current_price")  # the tagger does not know prices: the stored one stays
+    pipeline.call(UpsertInstruments(instruments=[InstrumentIn.model_validate(vea)]))
+    # reporter, charter, retirement specialist read the portfolio and write their parts
+    portfolio = pipeline.call(GetPortfolio(clerk_user_id=USER))
+    if not all(p.instrument.is_classified for a in portfolio.accounts for p in a.positions):
+        raise JobFailed("an instrument is still unclassified after the tagger's upsert")
+    pipeline.call(UpdateReport(**ids, report_payload=report(portfolio)))
+    pipeline.call(UpdateCharts(**ids, charts_payload=charts(portfolio)))
+    pipeline.call(UpdateRetirement(**ids, retirement_payload=retirement(portfolio)))
+    mix = asset_mix(portfolio)
+    equity = mix.get(AssetClass.EQUITY.value, Decimal(0)) / portfolio.total_value * 100
+    summary = SummaryPayload(
+        summary=f"{_money(portfolio.total_value)} across {len(portfolio.accounts)} accounts.",
+        key_findings=[f"{equity.quantize(Decimal(1))}% equity against a 70% target"],
+        recommendations=["Keep contributing to the Roth IRA"],
+    )
+    pipeline.call(UpdateSummary(**ids, summary_payload=summary.as_patch()))
+    pipeline.call(CompleteJob(**ids))
+    job = pipeline.call(GetJob(**ids))
+    if job.status is not JobStatus.COMPLETED or job.summary_payload is None:
+        raise JobFailed(f"the job ended {job.status}, not completed with a summary")
+    return job
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# Powertools' INFO logs would bury the story; warnings and errors still show.
+_QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_TRACE_DISABLED": "true"}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    del argv  # no options: `make run` is the whole interface
+    from alex_data_dev.local_data_api import LocalDataApi
+
+    quiet = {name: os.environ.get(name, value) for name, value in _QUIET.items()}
+    try:
+        with LocalDataApi() as api, _environment(api.env() | quiet), _fresh_container():
+            status = _story(api.endpoint_url, out)
+    except Exception as exc:
+        print(f"\nmain job FAILED: {type(exc).__name__}: {exc}", file=out)
+        return 1
+    print("local Data API stopped, its PostgreSQL and files removed", file=out)
+    return status
+
+
+@contextmanager
+def _fresh_container() -> Iterator[None]:
+    """Settings and gateway built from this environment, and forgotten afterwards (they would
+    point at an endpoint that is gone)."""
+    from alex_data.gateway import get_gateway
+    from alex_data.settings import get_settings
+
+    get_settings.cache_clear()
+    get_gateway.cache_clear()
+    try:
+        yield
+    finally:
+        get_settings.cache_clear()
+        get_gateway.cache_clear()
+
+
+def _story(endpoint_url: str, out: TextIO) -> int:
+    from alex_data.gateway import get_gateway
+    from alex_data.migrate import apply_migrations
+
+    gateway = get_gateway()
+    print(f"local Data API on {endpoint_url} (throwaway PostgreSQL)", file=out)
+    applied = apply_migrations(gateway)
+    print(f"migrations applied over the Data API: {', '.join(applied) or 'none'}", file=out)
+
+    ledger = Ledger(out=out, counter=lambda: gateway.calls)
+    pipeline = Pipeline(ledger)
+    print(f"\nsample user {USER}: instruments, accounts, positions", file=out)
+    load_sample_user(pipeline)
+    loaded = len(ledger.steps)
+    print(f"\nanalysis job {JOB}", file=out)
+    job = play_analysis_job(pipeline)
+
+    story = ledger.steps[loaded:]
+    calls = sum(n for _, n in story)
+    print(
+        f"\njob {job.status}: {len(story)} events, {calls} Data API calls "
+        f"(sample data: {loaded} events, {sum(n for _, n in ledger.steps[:loaded])} calls)",
+        file=out,
+    )
+    heavy = [(label, n) for label, n in ledger.steps if n != 1]
+    if heavy:
+        print(f"events not in one call: {heavy}", file=out)
+        return 1
+    print("every event: one Data API call", file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
