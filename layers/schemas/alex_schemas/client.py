@@ -145,6 +145,12 @@ class DataClient:
             raise DataError.from_info(envelope.error)
         return envelope.result
 
+    def call_any(self, event: Event[Any]) -> Result:
+        """`call` for an event whose class is not known statically (a `DataEvent` parsed
+        from a file, say); the result is still validated as that event's result model."""
+        result: Result = self.call(event)
+        return result
+
     def _invoke(self, payload: bytes) -> bytes:
         if self._handler is not None:
             return _invoke_in_process(self._handler, payload)

@@ -24,6 +24,7 @@ from alex_schemas import (
     StartJob,
     UnavailableError,
     UpdatePrices,
+    UserView,
     ValidationFailedError,
     parse_event,
 )
@@ -39,6 +40,7 @@ from alex_schemas.sqs import DataEventSqsEvent
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from moto import mock_aws
+from pydantic import ValidationError
 
 from tests.unit.schemas import samples
 
@@ -329,3 +331,18 @@ def test_importing_the_layer_loads_neither_boto3_nor_powertools() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_call_any_validates_the_result_of_an_event_known_only_at_run_time() -> None:
+    # Given an event read from a file, typed only as the union
+    event = parse_event('{"type": "GetUser", "clerk_user_id": "user_demo_001"}')
+    client = DataClient.in_process(
+        lambda _event, _context: ok(UserView.model_validate(samples.user_view()))
+    )
+    # Then its own result model is used
+    result = client.call_any(event)
+    assert isinstance(result, UserView)
+    # and an answer of the wrong shape is refused, not passed through
+    wrong = DataClient.in_process(lambda _event, _context: {"ok": True, "result": {"user": {}}})
+    with pytest.raises(ValidationError):
+        wrong.call_any(event)
