@@ -8,6 +8,7 @@ transaction alone until commit, rollback or the idle timeout hands it back.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import secrets
@@ -77,6 +78,10 @@ def format_pg_error(error: psycopg.Error) -> str:
         if text:
             lines.append(f"  {label}: {text}")
     return "\n".join(lines)
+
+
+# Callers send the same few statements over and over; scanning them once is enough.
+_scan_cached = functools.lru_cache(maxsize=2048)(scan)
 
 
 class Engine:
@@ -261,7 +266,7 @@ class Engine:
         sql = request.get("sql")
         if not isinstance(sql, str) or not sql.strip():
             raise bad_request("sql is required")
-        scanned = scan(sql)
+        scanned = _scan_cached(sql)
         if scanned.statements > 1 and scanned.names:
             raise DataApiError("DatabaseErrorException", MULTIPLE_WITH_PARAMETERS)
         return scanned

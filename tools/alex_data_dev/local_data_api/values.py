@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import psycopg
-from psycopg.adapt import AdaptersMap, Loader
+from psycopg.adapt import AdaptersMap
 from psycopg.types.numeric import Int8Dumper
 from psycopg.types.string import StrDumper, StrDumperVarchar, TextLoader
 
@@ -55,9 +55,24 @@ BPCHAR, VARCHAR, TEXT, NAME, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMET
     1186,
     1266,
 )
-NUMERIC, UUID, JSONB = 1700, 2950, 3802
+NUMERIC, UUID, JSONB, TIMESTAMPTZ_ARRAY = 1700, 2950, 3802, 1185
 
 INTEGER_OIDS = frozenset({INT2, INT4, INT8, OID})
+# Read as PostgreSQL prints them (psycopg's C text loader), never as Python objects.
+_TEXT_LOADED = (
+    NUMERIC,
+    JSON,
+    JSONB,
+    DATE,
+    TIME,
+    TIMETZ,
+    TIMESTAMP,
+    TIMESTAMPTZ,
+    INTERVAL,
+    UUID,
+    MONEY,
+)
+_STRING_OIDS = frozenset({TEXT, VARCHAR, BPCHAR, NAME, *_TEXT_LOADED}) - {TIMESTAMPTZ}
 FLOAT_OIDS = frozenset({FLOAT4, FLOAT8})
 
 # --- parameters -------------------------------------------------------------------------------
@@ -121,18 +136,9 @@ def build_adapters() -> AdaptersMap:
     for cls in _HINTS.values():
         dumper = type(f"{cls.__name__}Dumper", (StrDumper,), {"oid": cls.oid})
         adapters.register_dumper(cls, dumper)
-    for oid in (NUMERIC, JSON, JSONB, DATE, TIME, TIMETZ, TIMESTAMP, INTERVAL, UUID, MONEY):
+    for oid in _TEXT_LOADED:
         adapters.register_loader(oid, TextLoader)
-    adapters.register_loader(TIMESTAMPTZ, _UtcTimestampLoader)
     return adapters
-
-
-class _UtcTimestampLoader(Loader):
-    """timestamptz as Aurora prints it: the session runs in UTC; drop the `+00` suffix."""
-
-    def load(self, data: Any) -> str:
-        text = bytes(data).decode()
-        return text[:-3] if text.endswith("+00") else text
 
 
 def _hinted_string(value: str, hint: str | None, name: str) -> str:
@@ -238,7 +244,22 @@ def converter_for(oid: int, decimal_as_number: bool, long_as_string: bool) -> Co
         return lambda v: {"blobValue": base64.b64encode(v).decode()}
     if oid == NUMERIC and decimal_as_number:
         return _numeric_double_or_long
+    if oid in _STRING_OIDS:
+        return lambda v: {"stringValue": v}
+    if oid == TIMESTAMPTZ:
+        return lambda v: {"stringValue": _utc(v)}
+    if oid == TIMESTAMPTZ_ARRAY:
+        return lambda v: {"arrayValue": _array_value(_utc_items(v))}
     return _generic_field
+
+
+def _utc(text: str) -> str:
+    """timestamptz as Aurora prints it: the session runs in UTC; drop the `+00` suffix."""
+    return text[:-3] if text.endswith("+00") else text
+
+
+def _utc_items(items: list[Any]) -> list[Any]:
+    return [_utc_items(i) if isinstance(i, list) else i if i is None else _utc(i) for i in items]
 
 
 def _generic_field(value: Any) -> Field:
@@ -263,13 +284,14 @@ _NULL: Field = {"isNull": True}
 def convert_rows(
     rows: Sequence[Sequence[Any]], converters: Sequence[Converter]
 ) -> list[list[Field]]:
-    return [
-        [
-            _NULL if value is None else conv(value)
-            for value, conv in zip(row, converters, strict=True)
-        ]
-        for row in rows
+    if not rows:
+        return []
+    # Column by column: one converter per inner loop is about twice as fast as row by row.
+    columns = [
+        [_NULL if value is None else convert(value) for value in column]
+        for column, convert in zip(zip(*rows, strict=True), converters, strict=True)
     ]
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def field_to_json(field: Field) -> Any:
