@@ -1,0 +1,242 @@
+"""The real handler (real dispatch, real gateway) against the local Data API: direct invokes,
+an SQS batch with a poison record, resume faults, and the CLI commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from alex_data.gateway import Gateway, RetryPolicy
+from alex_data.handler import build_handler
+from alex_data_dev.invoke_cmd import LocalContext
+from alex_data_dev.local_data_api import LocalDataApi
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+Handler = Callable[[Any, LambdaContext], Any]
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def handler(migrated: Gateway, local_data_api: LocalDataApi) -> Iterator[Handler]:
+    """The Lambda's handler over the session's gateway, retrying fast (fault injection)."""
+    saved = migrated.retry
+    migrated.retry = RetryPolicy(base_seconds=0.01, cap_seconds=0.05)
+    yield build_handler(database=lambda: migrated)
+    migrated.retry = saved
+    local_data_api.clear_faults()
+
+
+@pytest.fixture
+def faults(local_data_api: LocalDataApi) -> Iterator[LocalDataApi]:
+    """The endpoint for fault injection; faults are cleared before other fixtures clean up."""
+    yield local_data_api
+    local_data_api.clear_faults()
+
+
+@pytest.fixture
+def user(migrated: Gateway) -> Iterator[str]:
+    clerk_user_id = f"user_h_{uuid.uuid4().hex[:12]}"
+    yield clerk_user_id
+    migrated.execute("DELETE FROM users WHERE clerk_user_id = :u", {"u": clerk_user_id})
+
+
+def invoke(handler: Handler, event: Any) -> Any:
+    return handler(event, cast(LambdaContext, LocalContext()))
+
+
+def sqs(*bodies: tuple[str, object]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": message_id,
+                "receiptHandle": f"handle-{message_id}",
+                "body": body if isinstance(body, str) else json.dumps(body),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1764061200000",
+                    "SenderId": "AROAEXAMPLE",
+                    "ApproximateFirstReceiveTimestamp": "1764061200000",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "0" * 32,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alex-data-jobs",
+                "awsRegion": "us-east-1",
+            }
+            for message_id, body in bodies
+        ]
+    }
+
+
+def test_a_direct_invoke_answers_the_envelope(handler: Handler, user: str) -> None:
+    created = invoke(handler, {"type": "UpsertUser", "clerk_user_id": user, "display_name": "A"})
+    assert created["ok"] is True
+    assert created["result"]["clerk_user_id"] == user
+    fetched = invoke(handler, {"type": "GetUser", "clerk_user_id": user})
+    assert fetched == created
+
+
+def test_a_missing_thing_is_not_found_in_the_envelope(handler: Handler, user: str) -> None:
+    answer = invoke(handler, {"type": "GetUser", "clerk_user_id": user})
+    assert answer["ok"] is False
+    assert answer["error"]["code"] == "NotFound"
+    assert answer["error"]["retryable"] is False
+
+
+def test_an_sqs_batch_commits_good_records_and_reports_the_poison_one(
+    handler: Handler, user: str, migrated: Gateway
+) -> None:
+    # Given a batch: create a user, a poison body, create an account for another (missing) user,
+    # create an account for the new user
+    account = str(uuid.uuid4())
+    batch = sqs(
+        ("m1", {"type": "UpsertUser", "clerk_user_id": user, "display_name": "B"}),
+        ("m2", '{"type": "UpsertUser", "clerk_user_id": '),
+        (
+            "m3",
+            {
+                "type": "CreateAccount",
+                "clerk_user_id": f"{user}_missing",
+                "account_id": str(uuid.uuid4()),
+                "account_name": "Nobody's",
+            },
+        ),
+        (
+            "m4",
+            {
+                "type": "CreateAccount",
+                "clerk_user_id": user,
+                "account_id": account,
+                "account_name": "Brokerage",
+                "account_type": "taxable",
+            },
+        ),
+    )
+    # When the handler processes it
+    answer = invoke(handler, batch)
+    # Then the poison record and the failing one are reported, and the good ones committed
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m2"}, {"itemIdentifier": "m3"}]}
+    portfolio = invoke(handler, {"type": "GetPortfolio", "clerk_user_id": user})
+    assert portfolio["ok"] is True
+    assert [a["id"] for a in portfolio["result"]["accounts"]] == [account]
+    # And redelivering the whole batch changes nothing and fails the same records
+    assert invoke(handler, batch) == answer
+    again = invoke(handler, {"type": "GetPortfolio", "clerk_user_id": user})
+    assert again["result"]["accounts"] == portfolio["result"]["accounts"]
+
+
+def test_a_resuming_database_is_retried_within_the_invocation(
+    handler: Handler, user: str, faults: LocalDataApi, migrated: Gateway
+) -> None:
+    faults.inject_resuming(3)
+    before = migrated.calls
+    answer = invoke(handler, {"type": "UpsertUser", "clerk_user_id": user})
+    assert answer["ok"] is True
+    assert migrated.calls - before >= 4
+
+
+def test_a_database_that_stays_unavailable_is_a_retryable_error(
+    handler: Handler, user: str, faults: LocalDataApi
+) -> None:
+    faults.inject_resuming(10_000)
+    context = LocalContext(timeout_seconds=2.0)
+    answer = handler({"type": "GetUser", "clerk_user_id": user}, cast(LambdaContext, context))
+    assert answer["ok"] is False
+    assert answer["error"]["code"] == "Unavailable"
+    assert answer["error"]["retryable"] is True
+    # it gave up with time left to answer
+    assert context.get_remaining_time_in_millis() > 0
+
+
+def test_a_retryable_record_is_reported_for_retry(
+    handler: Handler, user: str, faults: LocalDataApi
+) -> None:
+    faults.inject_resuming(10_000)
+    answer = handler(
+        sqs(("m1", {"type": "GetUser", "clerk_user_id": user})),
+        cast(LambdaContext, LocalContext(timeout_seconds=2.0)),
+    )
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+
+
+# --- the CLI ----------------------------------------------------------------------------------
+
+
+def cli(local_data_api: LocalDataApi, *args: str, stdin: str | None = None) -> Any:
+    env = {**os.environ, **local_data_api.env(), "POWERTOOLS_DEV": "false"}
+    return subprocess.run(
+        [sys.executable, "-m", "alex_data_dev.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        check=False,
+    )
+
+
+def test_migrate_command_reports_an_up_to_date_database(
+    migrated: Gateway, local_data_api: LocalDataApi
+) -> None:
+    done = cli(local_data_api, "migrate")
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+
+
+def test_migrate_command_fails_cleanly_without_configuration(
+    local_data_api: LocalDataApi, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "alex_data_dev.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "AURORA_CLUSTER_ARN" in done.stderr
+
+
+def test_invoke_command_prints_only_the_answer(
+    migrated: Gateway, local_data_api: LocalDataApi, user: str, tmp_path: Path
+) -> None:
+    # Given an event file
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"type": "UpsertUser", "clerk_user_id": user}))
+    # When invoked from the file, then from stdin
+    from_file = cli(local_data_api, "invoke", str(event))
+    from_stdin = cli(
+        local_data_api, "invoke", "-", stdin=json.dumps({"type": "GetUser", "clerk_user_id": user})
+    )
+    # Then stdout is exactly the JSON answer (logs and metrics went to stderr)
+    assert from_file.returncode == 0, from_file.stderr
+    assert json.loads(from_file.stdout)["result"]["clerk_user_id"] == user
+    assert json.loads(from_stdin.stdout)["ok"] is True
+    assert '"_aws"' in from_file.stderr
+
+
+def test_invoke_command_exits_zero_on_an_error_envelope_and_batches(
+    local_data_api: LocalDataApi, migrated: Gateway
+) -> None:
+    invalid = cli(local_data_api, "invoke", "-", stdin='{"type": "GetUser"}')
+    assert invalid.returncode == 0
+    assert json.loads(invalid.stdout)["error"]["code"] == "ValidationError"
+    batch = cli(local_data_api, "invoke", "-", stdin=json.dumps(sqs(("m1", "{poison"))))
+    assert batch.returncode == 0
+    assert json.loads(batch.stdout) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+
+
+def test_invoke_command_refuses_unreadable_input(local_data_api: LocalDataApi) -> None:
+    done = cli(local_data_api, "invoke", "-", stdin="not json")
+    assert done.returncode == 2
+    assert done.stdout == ""
