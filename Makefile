@@ -10,10 +10,10 @@ BIN := $(VENV)/bin
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml scripts/ensure-postgres.sh
-	bash scripts/ensure-postgres.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	bash scripts/ensure-postgres.sh $(BIN)/python
 	touch $@
 
 run: install

