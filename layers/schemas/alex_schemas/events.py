@@ -14,6 +14,7 @@ Conventions:
   symbols: one statement can change a row once only, so duplicates are refused here.
 """
 
+import builtins
 import functools
 from collections import Counter
 from datetime import date
@@ -124,7 +125,11 @@ class Event(BaseModel, Generic[ResultT]):
         defer_build=True, extra="forbid", frozen=True, json_schema_extra=_type_is_required
     )
 
-    _result_model: ClassVar[type[Result] | None] = None
+    # Declared here so it comes first in every event's JSON; each event narrows it to its
+    # own Literal, which is what the union discriminates on.
+    type: str
+
+    _result_model: ClassVar[builtins.type[Result] | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -141,7 +146,7 @@ class Event(BaseModel, Generic[ResultT]):
                     return
 
     @classmethod
-    def result_model(cls) -> type[ResultT]:
+    def result_model(cls) -> builtins.type[ResultT]:
         model = cls._result_model
         if model is None:
             msg = f"{cls.__name__} does not name its result model"
