@@ -169,11 +169,17 @@ def test_a_retryable_record_is_reported_for_retry(
 # --- the CLI ----------------------------------------------------------------------------------
 
 
-def cli(local_data_api: LocalDataApi, *args: str, stdin: str | None = None) -> Any:
-    env = {**os.environ, **local_data_api.env(), "POWERTOOLS_DEV": "false"}
-    return subprocess.run(
+def cli(
+    local_data_api: LocalDataApi,
+    *args: str,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Any:
+    """`alex-data ARGS` in a fresh interpreter, aimed at the endpoint unless `env` is given."""
+    environment = env if env is not None else {**os.environ, **local_data_api.env()}
+    return subprocess.run(  # noqa: S603 - our own CLI, arguments from the test
         [sys.executable, "-m", "alex_data_dev.cli", *args],
-        env=env,
+        env=environment,
         input=stdin,
         capture_output=True,
         text=True,
@@ -192,17 +198,10 @@ def test_migrate_command_reports_an_up_to_date_database(
 
 
 def test_migrate_command_fails_cleanly_without_configuration(
-    local_data_api: LocalDataApi, tmp_path: Path
+    local_data_api: LocalDataApi,
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "alex_data_dev.cli", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = cli(local_data_api, "migrate", env=env)
     assert done.returncode == 1
     assert "AURORA_CLUSTER_ARN" in done.stderr
 
