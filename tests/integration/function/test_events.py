@@ -60,16 +60,16 @@ SYMBOLS = ["SPY", "BND", "VXUS", "GLD"]
 
 SNAPSHOT = """
 SELECT jsonb_build_object(
-    'users', (SELECT jsonb_agg(to_jsonb(u) - 'updated_at') FROM users AS u
+    'users', (SELECT jsonb_agg(to_jsonb(u)) FROM users AS u
               WHERE u.clerk_user_id = :clerk_user_id),
-    'accounts', (SELECT jsonb_agg(to_jsonb(a) - 'updated_at' ORDER BY a.id) FROM accounts AS a
+    'accounts', (SELECT jsonb_agg(to_jsonb(a) ORDER BY a.id) FROM accounts AS a
                  WHERE a.clerk_user_id = :clerk_user_id),
-    'positions', (SELECT jsonb_agg(to_jsonb(p) - 'updated_at' ORDER BY p.id)
+    'positions', (SELECT jsonb_agg(to_jsonb(p) ORDER BY p.id)
                   FROM positions AS p JOIN accounts AS a ON a.id = p.account_id
                   WHERE a.clerk_user_id = :clerk_user_id),
-    'jobs', (SELECT jsonb_agg(to_jsonb(j) - 'updated_at' ORDER BY j.id) FROM jobs AS j
+    'jobs', (SELECT jsonb_agg(to_jsonb(j) ORDER BY j.id) FROM jobs AS j
              WHERE j.clerk_user_id = :clerk_user_id),
-    'instruments', (SELECT jsonb_agg(to_jsonb(i) - 'updated_at' ORDER BY i.symbol)
+    'instruments', (SELECT jsonb_agg(to_jsonb(i) ORDER BY i.symbol)
                     FROM instruments AS i
                     WHERE i.symbol IN (SELECT jsonb_array_elements_text(CAST(:symbols AS jsonb))))
 )

@@ -23,10 +23,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     END
 $$;
 
+-- updated_at moves only when something else did: an upsert or update that writes the values
+-- already stored (an SQS redelivery) leaves the row exactly as it was.
 CREATE OR REPLACE FUNCTION alex_touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.updated_at = now();
+    IF NEW IS DISTINCT FROM OLD THEN
+        NEW.updated_at = now();
+    END IF;
     RETURN NEW;
 END;
 $$;
