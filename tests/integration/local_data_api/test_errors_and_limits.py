@@ -185,3 +185,44 @@ def test_concurrent_callers_are_served_in_parallel(
     # Then all succeed, far sooner than one after another (2.4 s)
     assert errors == []
     assert elapsed < 1.5
+
+
+def test_another_database_is_reached_and_a_missing_one_refused(execute: Execute) -> None:
+    assert execute("SELECT current_database()", database="postgres")["records"] == [
+        [{"stringValue": "postgres"}]
+    ]
+    with pytest.raises(Exception, match='FATAL: database "no_such_db" does not exist') as caught:
+        execute("SELECT 1", database="no_such_db")
+    assert type(caught.value).__name__ == "DatabaseErrorException"
+
+
+def test_keep_alive_serves_many_calls_on_one_connection_and_honours_close(
+    local_data_api: LocalDataApi, arns: Arns
+) -> None:
+    url = urlsplit(local_data_api.endpoint_url)
+    conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+    body = json.dumps({"sql": "SELECT 1", **arns}).encode()
+    try:
+        for _ in range(3):
+            conn.request("POST", "/Execute", body)
+            response = conn.getresponse()
+            assert response.status == 200
+            assert json.loads(response.read())["records"] == [[{"longValue": 1}]]
+        conn.request("POST", "/Execute", body, {"Connection": "close"})
+        response = conn.getresponse()
+        assert response.getheader("Connection") == "close"
+        response.read()
+    finally:
+        conn.close()
+
+
+def test_garbage_is_refused_without_harm(local_data_api: LocalDataApi, arns: Arns) -> None:
+    status, headers, _ = raw_post(local_data_api, "/Execute", b"not json")
+    assert (status, headers["x-amzn-ErrorType"]) == (400, "BadRequestException")
+    status, headers, _ = raw_post(local_data_api, "/NoSuchOperation", b"{}")
+    assert (status, headers["x-amzn-ErrorType"]) == (404, "NotFoundException")
+    # and the endpoint still answers
+    status, _, _ = raw_post(
+        local_data_api, "/Execute", json.dumps({"sql": "SELECT 1", **arns}).encode()
+    )
+    assert status == 200

@@ -67,7 +67,10 @@ def format_pg_error(error: psycopg.Error) -> str:
     diag = error.diag
     primary = diag.message_primary
     if primary is None:
-        return str(error).strip()
+        # A refused connection carries libpq's text: keep the server's part of it.
+        libpq = str(error).strip()
+        fatal = libpq.rfind("FATAL:")
+        return " ".join(libpq[fatal:].split()) if fatal >= 0 else libpq
     lines = [f"{diag.severity or 'ERROR'}: {primary}"]
     for label, text in (
         ("Detail", diag.message_detail),
@@ -113,6 +116,13 @@ class Engine:
                     options=f"-c TimeZone=UTC -c statement_timeout={timeout_ms}",
                     application_name="alex-local-data-api",
                 )
+                if database != self.config.database:
+                    # Fail fast on a database that does not exist: a pool would keep
+                    # retrying in the background while the caller waits out its timeout.
+                    try:
+                        psycopg.connect(conninfo, connect_timeout=5).close()
+                    except psycopg.OperationalError as exc:
+                        raise DataApiError("DatabaseErrorException", format_pg_error(exc)) from exc
                 pool = ConnectionPool(
                     conninfo,
                     kwargs={"autocommit": True, "context": _ADAPTERS, "prepare_threshold": None},
