@@ -223,8 +223,10 @@ def _normalise_symbol(value: object) -> object:
 
 Symbol = Annotated[
     str,
+    # lower case allowed by the pattern for JSON Schema readers; it is upper-cased first here
+    StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9^][A-Za-z0-9.\-^=/:_]*$"),
+    # after the constraints, so it wraps them: it runs first
     BeforeValidator(_normalise_symbol),
-    StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Z0-9^][A-Z0-9.\-^=/:_]*$"),
 ]
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 # Opaque paging token: pass back `next_cursor` verbatim.

@@ -86,6 +86,12 @@ def test_the_sqs_example_and_its_bodies_are_valid(schema_dir: pathlib.Path) -> N
             },
         ),
         ("DataEvent.json", {"type": "DropTables"}),
+        ("events/GetInstruments.json", {"type": "GetInstruments", "symbols": ["SPY;DROP"]}),
+        (
+            "events/UpsertUser.json",
+            {"type": "UpsertUser", "clerk_user_id": "u", "region_targets": {"mars": 100}},
+        ),
+        ("events/GetJob.json", {"type": "GetJob", "clerk_user_id": "u", "job_id": "nope"}),
     ],
 )
 def test_schemas_refuse_what_the_models_refuse(
