@@ -509,7 +509,11 @@ class _Session:
         query = sql.strip().rstrip(";")
         template = _MATERIALIZE_DOCUMENTS if documents else _MATERIALIZE_ROWS
         # The statement is the repository's static SQL, wrapped whole; no value is interpolated.
-        self._statement(template.format(query=query), params)
+        try:
+            self._statement(template.format(query=query), params)
+        except (InvalidInput, InternalError) as exc:
+            # e.g. a write with RETURNING cannot be wrapped (and has run already)
+            raise InternalError("a result over 1 MiB is read in pages only for a query") from exc
         records: list[Record] = []
         page = _FIRST_PAGE
         while True:

@@ -263,15 +263,31 @@ class Wide(BaseModel):
 
 def test_rows_over_1_mib_are_read_back_in_pages(migrated: Gateway) -> None:
     # Given a query whose 3000 rows of 1 KiB each (~3 MiB) exceed one response
-    sql = "SELECT n, repeat('x', 1024) FROM generate_series(1, :count) AS n ORDER BY n"
+    sql = "SELECT n, repeat('x', 1024) FROM generate_series(1, :count) AS n ORDER BY n DESC"
     before = migrated.calls
     # When its rows are asked for
     found = migrated.rows(sql, {"count": 3000}, Wide)
-    # Then all arrive, in order
-    assert [w.n for w in found] == list(range(1, 3001))
+    # Then all arrive, in the statement's order
+    assert [w.n for w in found] == list(range(3000, 0, -1))
     assert all(len(w.filler) == 1024 for w in found)
     # through a handful of requests, not one per row
     assert migrated.calls - before < 20
+
+
+def test_rows_over_1_mib_inside_a_transaction_keep_the_transaction_usable(
+    migrated: Gateway, probe: str
+) -> None:
+    key = uuid4()
+    sql = "SELECT n, repeat('x', 1024) FROM generate_series(1, 2000) AS n ORDER BY n"
+    with migrated.transaction() as tx:
+        tx.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
+        found = tx.rows(sql, None, Wide)
+        tx.execute("UPDATE gateway_probe SET note = 'after' WHERE id = :id", {"id": key})
+        # a second large read in the same transaction reuses the scratch table's name
+        again = tx.rows(sql, None, Wide)
+    assert len(found) == len(again) == 2000
+    note = migrated.one("SELECT note FROM gateway_probe WHERE id = :id", {"id": key}, TextRow)
+    assert note == TextRow(value="after")
 
 
 class Blob(BaseModel):

@@ -429,3 +429,17 @@ def test_without_the_sqlstate_suffix_the_primary_message_classifies(
 ) -> None:
     found = translate_error(client_error("DatabaseErrorException", message)).error
     assert type(found) is expected
+
+
+def test_a_write_whose_result_is_over_the_limit_is_reported_not_wrapped_again() -> None:
+    def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        if operation != "execute_statement":
+            return default_responder(operation, request)
+        if request["sql"].startswith("CREATE TEMPORARY TABLE"):
+            raise sql_error("42601", 'syntax error at or near "INSERT"')
+        raise client_error("BadRequestException", TOO_LARGE)
+
+    api = FakeDataApi(respond)
+    with pytest.raises(InternalError, match="only for a query"):
+        make(api).rows("INSERT INTO t SELECT ... RETURNING *", None, Price)
+    assert api.operations()[-1] == "rollback_transaction"
