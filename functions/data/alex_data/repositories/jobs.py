@@ -100,17 +100,16 @@ WITH current_job AS (
         END AS next
     FROM current_job AS c
 ), written AS (
+    -- w.next was computed from the locked row, so it is the latest state merged with :payload
     UPDATE jobs AS j SET
         report_payload = CASE WHEN CAST(:slot AS varchar) = 'report'
-            THEN CAST(:payload AS jsonb) ELSE j.report_payload END,
+            THEN w.next ELSE j.report_payload END,
         charts_payload = CASE WHEN CAST(:slot AS varchar) = 'charts'
-            THEN coalesce(j.charts_payload, '{}') || CAST(:payload AS jsonb)
-            ELSE j.charts_payload END,
+            THEN w.next ELSE j.charts_payload END,
         retirement_payload = CASE WHEN CAST(:slot AS varchar) = 'retirement'
-            THEN CAST(:payload AS jsonb) ELSE j.retirement_payload END,
+            THEN w.next ELSE j.retirement_payload END,
         summary_payload = CASE WHEN CAST(:slot AS varchar) = 'summary'
-            THEN coalesce(j.summary_payload, '{}') || CAST(:payload AS jsonb)
-            ELSE j.summary_payload END
+            THEN w.next ELSE j.summary_payload END
     FROM wanted AS w
     WHERE j.id = w.id
       AND w.status IN ('pending', 'running')
