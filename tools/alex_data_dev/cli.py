@@ -35,6 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=180.0,
         help="seconds a transaction may stay idle before it is rolled back (Aurora: 3 minutes)",
     )
+    serve.add_argument(
+        "--sam-env-vars",
+        metavar="PATH",
+        help="also write a `sam local invoke --env-vars` file aimed at this server",
+    )
+    serve.add_argument(
+        "--container-host",
+        default="host.docker.internal",
+        help="the name containers reach this machine by (for --sam-env-vars)",
+    )
 
     sub.add_parser("migrate", help="apply the SQL migrations over the Data API the env names")
 

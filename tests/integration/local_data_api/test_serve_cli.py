@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -29,11 +30,21 @@ def _read_until_ready(process: subprocess.Popen[str]) -> tuple[dict[str, str], s
     pytest.fail(f"no READY line; got {exports}")
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
-def test_serve_prints_exports_serves_and_cleans_up_on_signal(stop_signal: int) -> None:
+@pytest.mark.parametrize(
+    ("stop_signal", "extra"),
+    [
+        (signal.SIGTERM, []),
+        # as for `sam local invoke`: on every interface, with an --env-vars file
+        (signal.SIGINT, ["--host", "0.0.0.0", "--sam-env-vars", "{tmp}/env.json"]),  # noqa: S104
+    ],
+)
+def test_serve_prints_exports_serves_and_cleans_up_on_signal(
+    stop_signal: int, extra: list[str], tmp_path: Path
+) -> None:
     # Given `alex-data serve --port 0` started as a user would
+    extra = [arg.replace("{tmp}", str(tmp_path)) for arg in extra]
     process = subprocess.Popen(  # noqa: S603 - our own console script
-        [str(Path(sys.executable).parent / "alex-data"), "serve", "--port", "0"],
+        [str(Path(sys.executable).parent / "alex-data"), "serve", "--port", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -61,6 +72,12 @@ def test_serve_prints_exports_serves_and_cleans_up_on_signal(stop_signal: int) -
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
+        if extra:
+            # And the SAM file aims the same server from a container's point of view
+            env = json.loads((tmp_path / "env.json").read_text())["Parameters"]
+            port = exports["AWS_ENDPOINT_URL_RDS_DATA"].rsplit(":", 1)[1]
+            assert env["AWS_ENDPOINT_URL_RDS_DATA"] == f"http://host.docker.internal:{port}"
+            assert env["AURORA_CLUSTER_ARN"] == exports["AURORA_CLUSTER_ARN"]
         answer = client.execute_statement(
             resourceArn=exports["AURORA_CLUSTER_ARN"],
             secretArn=exports["AURORA_SECRET_ARN"],
