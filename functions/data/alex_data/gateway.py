@@ -383,9 +383,9 @@ _DOCUMENT_SLICE = (
 )
 _DROP_LARGE = "DROP TABLE alex_large_result"
 _FIRST_PAGE = 1000
-# Characters per slice of an oversized document: at most 4 bytes each in UTF-8, with room for
-# JSON escaping in the response.
-_SLICE_CHARS = 131072
+# Characters per slice of an oversized document: the first try fits 1 MiB for ASCII text; a
+# slice still too large (multi-byte characters, JSON escaping) is halved and read again.
+_SLICE_CHARS = 786432
 
 
 class _Session:
@@ -541,11 +541,19 @@ class _Session:
         if not isinstance(length, int):
             return [{"isNull": True}]
         parts: list[str] = []
-        for start in range(1, length + 1, _SLICE_CHARS):
-            piece = self._statement(
-                _DOCUMENT_SLICE, {"start": start, "count": _SLICE_CHARS, "n": n}
-            ).get("records", [])
+        start, size = 1, _SLICE_CHARS
+        while start <= length:
+            try:
+                piece = self._statement(
+                    _DOCUMENT_SLICE, {"start": start, "count": size, "n": n}
+                ).get("records", [])
+            except ResponseTooLarge:
+                if size == 1:
+                    raise
+                size //= 2
+                continue
             parts.append(str(field_value(piece[0][0])))
+            start += size
         return [{"stringValue": "".join(parts)}]
 
 
