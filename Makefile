@@ -69,6 +69,10 @@ $(SAM_VENV)/.installed-$(SAM_VERSION):
 # (e_machine 183), since an x86_64 .so would only fail at the first cold start in AWS.
 build: sam-install
 	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM) build
+	@# Lambda's code directories are read-only, so without bytecode in the zip every cold start
+	@# compiles each imported module again (~1.5 s of CPU instead of ~0.7 s). unchecked-hash:
+	@# zip timestamps are too coarse for mtime-checked .pyc files to be trusted.
+	$(PYTHON313) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build > /dev/null
 	@grep -h '^Tag:' $(LAYER_BUILD)/pydantic_core-*.dist-info/WHEEL
 	@$(PYTHON313) -c "import pathlib, sys; so = sorted(pathlib.Path('.aws-sam/build').rglob('*.so')); bad = [str(p) for p in so if int.from_bytes(p.read_bytes()[18:20], 'little') != 183]; core = [p for p in so if p.name.startswith('_pydantic_core')]; print(f'{len(so)} compiled extensions, all aarch64' if so and core and not bad else ''); sys.exit(f'not aarch64: {bad}' if bad else None if core else 'no pydantic-core extension in the build')"
 
