@@ -52,7 +52,7 @@ from alex_data.errors import (
     NotFound,
     Unavailable,
 )
-from alex_data.settings import Settings, get_settings
+from alex_data.settings import Settings, SettingsError, get_settings
 
 __all__ = [
     "DataApiClient",
@@ -573,5 +573,8 @@ def get_gateway() -> Gateway:
         read_timeout=50,
         tcp_keepalive=True,
     )
-    client = boto3.client("rds-data", config=config)
+    try:
+        client = boto3.client("rds-data", config=config)
+    except BotoCoreError as exc:  # e.g. no region configured
+        raise SettingsError(f"cannot build the Data API client: {exc}") from exc
     return Gateway.from_settings(cast(DataApiClient, client), settings)

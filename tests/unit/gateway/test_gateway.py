@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,8 @@ from alex_data.errors import (
     NotFound,
     Unavailable,
 )
-from alex_data.gateway import Gateway, RetryPolicy, translate_error
+from alex_data.gateway import Gateway, RetryPolicy, get_gateway, translate_error
+from alex_data.settings import Settings, SettingsError, get_settings
 from botocore.exceptions import EndpointConnectionError
 from pydantic import BaseModel
 
@@ -450,3 +451,62 @@ def test_a_write_whose_result_is_over_the_limit_is_reported_not_wrapped_again() 
     with pytest.raises(InternalError, match="only for a query"):
         make(api).rows("INSERT INTO t SELECT ... RETURNING *", None, Price)
     assert api.operations()[-1] == "rollback_transaction"
+
+
+# --- the factory ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_factory() -> Iterator[None]:
+    get_settings.cache_clear()
+    get_gateway.cache_clear()
+    yield
+    get_settings.cache_clear()
+    get_gateway.cache_clear()
+
+
+def test_the_factory_builds_one_gateway_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, fresh_factory: None
+) -> None:
+    monkeypatch.setenv("AURORA_CLUSTER_ARN", ARN)
+    monkeypatch.setenv("AURORA_SECRET_ARN", SECRET)
+    monkeypatch.delenv("AURORA_DATABASE", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    gateway = get_gateway()
+    assert gateway is get_gateway()
+    assert (gateway.resource_arn, gateway.secret_arn, gateway.database) == (ARN, SECRET, "alex")
+
+
+def test_the_factory_refuses_a_missing_cluster_arn(
+    monkeypatch: pytest.MonkeyPatch, fresh_factory: None
+) -> None:
+    monkeypatch.delenv("AURORA_CLUSTER_ARN", raising=False)
+    monkeypatch.setenv("AURORA_SECRET_ARN", SECRET)
+    with pytest.raises(SettingsError, match="AURORA_CLUSTER_ARN"):
+        get_gateway()
+
+
+def test_the_factory_reports_a_missing_region_as_configuration(
+    monkeypatch: pytest.MonkeyPatch, fresh_factory: None
+) -> None:
+    monkeypatch.setenv("AURORA_CLUSTER_ARN", ARN)
+    monkeypatch.setenv("AURORA_SECRET_ARN", SECRET)
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    with pytest.raises(SettingsError, match="region"):
+        get_gateway()
+
+
+def test_settings_read_the_retry_knobs() -> None:
+    settings = Settings.from_environment(
+        {
+            "AURORA_CLUSTER_ARN": ARN,
+            "AURORA_SECRET_ARN": SECRET,
+            "AURORA_DATABASE": "other",
+            "DATA_API_MAX_ATTEMPTS": "3",
+        }
+    )
+    assert settings.aurora_database == "other"
+    assert settings.max_attempts == 3
+    assert Gateway.from_settings(FakeDataApi(), settings).retry.max_attempts == 3
