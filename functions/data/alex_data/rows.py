@@ -29,11 +29,12 @@ def _plain_json(value: object) -> object:
 class JobRecord(JobView):
     """A stored job as `JobView`, read from a document whose numbers are exact decimals.
 
-    `request_payload` is free-form JSON (`JsonValue`), which admits no Decimal: its numbers are
-    given back as the JSON numbers they were (int or float) before validation.
+    The free-form parts, `request_payload` (`JsonValue`, which admits no Decimal) and the
+    summary's own keys (kept as given), get their numbers back as the JSON numbers they were
+    (int or float), so a caller reads back the JSON types it wrote.
     """
 
-    @field_validator("request_payload", mode="before")
+    @field_validator("request_payload", "summary_payload", mode="before")
     @classmethod
     def _json_numbers(cls, value: object) -> object:
         return _plain_json(value)

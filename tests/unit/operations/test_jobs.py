@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -180,9 +181,15 @@ def test_create_job_with_an_id_another_user_holds_is_a_conflict() -> None:
 
 def test_get_job_keeps_free_form_numbers_as_json_numbers() -> None:
     # The gateway reads JSON numbers as exact decimals; a free-form payload gets JSON back.
-    db = FakeDb().answer(jobs.GET_JOB, doc.job("completed"))
+    summary = {"summary": "ok", "equity_share": Decimal("0.82"), "accounts": Decimal(2)}
+    db = FakeDb().answer(jobs.GET_JOB, doc.job("completed", summary_payload=summary))
     result = ops.get_job(GetJob(**IDS), db)
     assert result.request_payload == {"analysis_type": "full", "weight": 0.5}
+    assert result.summary_payload is not None
+    answered = result.model_dump(mode="json")["summary_payload"]
+    assert answered["equity_share"] == 0.82
+    assert answered["accounts"] == 2
+    assert isinstance(answered["accounts"], int)
 
 
 def test_get_job_of_another_user_is_not_found() -> None:
