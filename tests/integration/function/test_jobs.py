@@ -143,7 +143,10 @@ def test_payloads_are_stored_typed_and_charts_merge_by_key(db: Gateway, user: st
     run(db, UpdateCharts.model_validate(ids | {"charts_payload": {"mix": CHART}}))
     run(db, UpdateCharts.model_validate(ids | {"charts_payload": {"regions": CHART}}))
     run(db, UpdateRetirement(**ids, retirement_payload=RetirementPayload(analysis="On track")))
+    run(db, UpdateSummary.model_validate(ids | {"summary_payload": {"equity_share": 0.82}}))
     job = run(db, GetJob(**ids))
+    # the summary's own keys come back as the JSON numbers written
+    assert job.model_dump(mode="json")["summary_payload"]["equity_share"] == 0.82
     assert job.report_payload is not None
     assert job.report_payload.content == "# Report"
     assert job.charts_payload is not None
