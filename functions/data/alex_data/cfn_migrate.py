@@ -8,6 +8,13 @@ from a timer a few seconds before the function's own timeout when the migrations
 Create and Update run `alex_data.migrate.apply_migrations`, which applies only the files not yet
 recorded: an Update caused by a code change without a new migration is a no-op. Delete does
 nothing: the database outlives the resource (and the cluster keeps its own deletion policy).
+
+Rollbacks do nothing either. When a deploy fails after this resource was updated (or because a
+migration failed), CloudFormation sends an Update back to the old properties, and that request
+reaches the new code, failing migration included: running it again would fail the rollback too
+and leave the stack in UPDATE_ROLLBACK_FAILED. The `CodeVersion` property (a Lambda version ARN,
+whose number only grows) tells: a rollback asks for an older version than the one it replaces.
+Migrations never run backwards; a failed file was rolled back by its own transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from aws_lambda_powertools import Logger
 from alex_data.gateway import get_gateway
 from alex_data.migrate import apply_migrations
 
-__all__ = ["ANSWER_MARGIN_SECONDS", "handle", "handler"]
+__all__ = ["ANSWER_MARGIN_SECONDS", "handle", "handler", "is_rollback"]
 
 log = Logger(service="alex-data-migrate")
 
@@ -63,6 +70,9 @@ def handle(
         request = event["RequestType"]
         if request == "Delete":
             answer.succeed({})
+        elif is_rollback(event):
+            log.info("rollback: migrations left as they are", extra={"request": request})
+            answer.succeed({"Applied": "none"})
         else:
             applied = migrate(budget)
             log.info("migrations applied", extra={"request": request, "applied": applied})
@@ -73,6 +83,23 @@ def handle(
     finally:
         overrun.cancel()
     return answer.sent or {}
+
+
+def is_rollback(event: Mapping[str, Any]) -> bool:
+    """An Update back to an older code version than the one being replaced."""
+    if event.get("RequestType") != "Update":
+        return False
+    wanted = _version_number(event.get("ResourceProperties", {}).get("CodeVersion"))
+    replaced = _version_number(event.get("OldResourceProperties", {}).get("CodeVersion"))
+    return wanted is not None and replaced is not None and wanted < replaced
+
+
+def _version_number(arn: object) -> int | None:
+    # arn:aws:lambda:region:account:function:name:7 -> 7
+    if not isinstance(arn, str):
+        return None
+    number = arn.rpartition(":")[2]
+    return int(number) if number.isdigit() else None
 
 
 class _Answer:

@@ -90,6 +90,43 @@ def test_update_with_nothing_pending_succeeds_and_keeps_the_physical_id() -> Non
     assert answer["PhysicalResourceId"] == "alex-data-migrations-alex"
 
 
+FN = "arn:aws:lambda:us-east-1:123456789012:function:alex-data-MigrateFunction-abc"
+
+
+def test_a_rollback_to_older_code_does_not_migrate() -> None:
+    # Given a deploy that failed after version 8 was migrated, rolling back to version 7
+    outbox, migrator = Outbox(), Migrator()
+    event = request(
+        "Update",
+        PhysicalResourceId="alex-data-migrations-alex",
+        OldResourceProperties={"Database": "alex", "CodeVersion": f"{FN}:8"},
+    )
+    event["ResourceProperties"]["CodeVersion"] = f"{FN}:7"
+
+    # When the rollback Update arrives (at the new code, whose migration may be the failure)
+    handle(event, Context(), migrate=migrator, send=outbox.send)
+
+    # Then nothing runs, and the rollback succeeds instead of failing on the same migration
+    assert migrator.budgets == []
+    [(_, answer)] = outbox.answers
+    assert answer["Status"] == "SUCCESS"
+
+
+def test_a_forward_update_migrates() -> None:
+    outbox, migrator = Outbox(), Migrator()
+    event = request(
+        "Update",
+        PhysicalResourceId="alex-data-migrations-alex",
+        OldResourceProperties={"Database": "alex", "CodeVersion": f"{FN}:9"},
+    )
+    event["ResourceProperties"]["CodeVersion"] = f"{FN}:10"
+
+    handle(event, Context(), migrate=migrator, send=outbox.send)
+
+    assert len(migrator.budgets) == 1
+    assert outbox.answers[0][1]["Status"] == "SUCCESS"
+
+
 def test_delete_leaves_the_database_alone() -> None:
     outbox, migrator = Outbox(), Migrator()
 
