@@ -6,6 +6,7 @@ import io
 import os
 import re
 
+import pytest
 from alex_data_dev import main_job
 
 
@@ -37,3 +38,16 @@ def test_the_main_job_plays_the_whole_lifecycle_in_one_call_per_event() -> None:
     assert "local Data API stopped" in text
     # and it left the environment as it found it
     assert dict(os.environ) == environment
+
+
+def test_the_main_job_fails_loudly_when_an_event_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given sample data holding a symbol no instrument has (UpsertPosition answers NotFound)
+    holdings = {account: dict(held) for account, held in main_job.HOLDINGS.items()}
+    holdings[main_job.ACCOUNT_ROTH]["NOPE"] = "1"
+    monkeypatch.setattr(main_job, "HOLDINGS", holdings)
+    out = io.StringIO()
+    # When the main job runs, Then it exits 1 naming the failure, and still cleans up
+    assert main_job.main([], out=out) == 1
+    text = out.getvalue()
+    assert "main job FAILED: NotFoundError: no instrument NOPE" in text
+    assert "analysis job" not in text
