@@ -86,7 +86,9 @@ class _RecordProcessor(BatchProcessor):
     def failure_handler(self, record: Any, exception: Any) -> Any:
         error = exception[1]
         message_id = getattr(record, "message_id", None) or getattr(record, "messageId", "?")
-        if isinstance(error, ValidationError):
+        # Powertools hands over the parsed model when the record handler ran, and the raw
+        # record when the body did not validate.
+        if not isinstance(record, DataEventSqsRecord) and isinstance(error, ValidationError):
             logger.error(
                 "SQS record is not a valid event; reported failed (DLQ after maxReceiveCount)",
                 extra={"message_id": message_id, "problems": describe_validation(error)},

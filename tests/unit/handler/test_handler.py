@@ -23,7 +23,7 @@ from alex_data.handler import Dispatcher, build_handler, is_sqs_batch, logger
 from alex_data_dev.invoke_cmd import LocalContext
 from alex_schemas.events import DataEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 JOB = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d61"
 GET_JOB = {"type": "GetJob", "clerk_user_id": "user_1", "job_id": JOB}
@@ -278,3 +278,28 @@ def test_logs_carry_the_job_id_as_correlation_id(caplog: pytest.LogCaptureFixtur
 def test_each_sqs_record_is_logged_under_its_own_job_or_message_id() -> None:
     make()({"Records": [sqs_record("m1", GET_USER)]}, context())
     assert logger.get_correlation_id() == "m1"
+
+
+def test_a_validation_error_inside_an_operation_is_not_mistaken_for_a_poison_record(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given an operation that breaks building its own result (a bug, not a bad message)
+    try:
+        Echo.model_validate({"event_type": "x", "amount": "lots"})
+    except ValidationError as exc:
+        bug = exc
+    dispatcher = FakeDispatcher({"user_1": bug})
+    # When its record is processed
+    answer = make(dispatcher)({"Records": [sqs_record("m1", GET_USER)]}, context())
+    # Then the record is reported, and logged as an unexpected failure with its traceback
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    messages = [r.getMessage() for r in caplog.records]
+    assert "SQS record failed unexpectedly; reported for redelivery" in messages
+    assert not any("not a valid event" in m for m in messages)
+
+
+def test_a_poison_record_is_logged_as_one(caplog: pytest.LogCaptureFixture) -> None:
+    make()({"Records": [sqs_record("m1", {"type": "GetUser"})]}, context())
+    poison = next(r for r in caplog.records if "not a valid event" in r.getMessage())
+    assert poison.__dict__["message_id"] == "m1"
+    assert "clerk_user_id" in poison.__dict__["problems"]
