@@ -40,7 +40,7 @@ def test_error_code_travels_in_header_and_body(local_data_api: LocalDataApi, arn
     assert headers["x-amzn-ErrorType"] == "DatabaseErrorException"
     assert json.loads(payload) == {
         "code": "DatabaseErrorException",
-        "message": "ERROR: division by zero",
+        "message": "ERROR: division by zero; SQLState: 22012",
     }
 
 
@@ -50,7 +50,7 @@ def test_sql_error_carries_postgres_message_and_detail(execute: Execute, table: 
     with pytest.raises(Exception, match="duplicate key value violates unique constraint") as e:
         execute(f"INSERT INTO {table} VALUES (1)")
     assert type(e.value).__name__ == "DatabaseErrorException"
-    assert "Detail: Key (id)=(1) already exists." in str(e.value)
+    assert str(e.value).endswith("\n  Detail: Key (id)=(1) already exists.; SQLState: 23505")
 
 
 @pytest.mark.parametrize("wrong_cluster", [True, False])

@@ -63,7 +63,9 @@ class EngineConfig:
 
 
 def format_pg_error(error: psycopg.Error) -> str:
-    """PostgreSQL's error the way PgJDBC prints it, which is what Aurora's Data API passes on."""
+    """PostgreSQL's error as Aurora's Data API passes it on: PgJDBC's rendering of the server's
+    message (`ERROR: ...` then `  Detail:`/`  Hint:`/`  Position:`/`  Where:` lines), then
+    `; SQLState: <code>` (as seen in public clients that parse Aurora's messages)."""
     diag = error.diag
     primary = diag.message_primary
     if primary is None:
@@ -80,7 +82,9 @@ def format_pg_error(error: psycopg.Error) -> str:
     ):
         if text:
             lines.append(f"  {label}: {text}")
-    return "\n".join(lines)
+    message = "\n".join(lines)
+    # Aurora appends the SQLSTATE this way, e.g. "...\n  Position: 8; SQLState: 42703".
+    return f"{message}; SQLState: {diag.sqlstate}" if diag.sqlstate else message
 
 
 # Callers send the same few statements over and over; scanning them once is enough.
