@@ -458,9 +458,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     try:
         with LocalDataApi() as api, _environment(api.env() | quiet), _fresh_container():
             status = _story(api.endpoint_url, out)
-    except Exception as exc:
+    except Exception as exc:  # the exit status and this line are the report
         print(f"\nmain job FAILED: {type(exc).__name__}: {exc}", file=out)
-        return 1
+        status = 1
+    # the `with` has closed everything it opened, whichever way the story ended
     print("local Data API stopped, its PostgreSQL and files removed", file=out)
     return status
 

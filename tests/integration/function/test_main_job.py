@@ -45,9 +45,12 @@ def test_the_main_job_fails_loudly_when_an_event_fails(monkeypatch: pytest.Monke
     holdings = {account: dict(held) for account, held in main_job.HOLDINGS.items()}
     holdings[main_job.ACCOUNT_ROTH]["NOPE"] = "1"
     monkeypatch.setattr(main_job, "HOLDINGS", holdings)
+    environment = dict(os.environ)
     out = io.StringIO()
     # When the main job runs, Then it exits 1 naming the failure, and still cleans up
     assert main_job.main([], out=out) == 1
     text = out.getvalue()
     assert "main job FAILED: NotFoundError: no instrument NOPE" in text
     assert "analysis job" not in text
+    assert "local Data API stopped" in text
+    assert dict(os.environ) == environment
