@@ -81,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
     except PostgresNotFoundError as exc:
         print(f"alex-data serve: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # Typically the port is taken; say which one was asked for.
+        print(f"alex-data serve ({args.host}:{args.port}): {exc}", file=sys.stderr)
+        return 2
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -12,8 +12,10 @@ endpoint's added cost per call.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import socketserver
 import threading
 import uuid
@@ -49,7 +51,27 @@ class _Server(socketserver.ThreadingTCPServer):
             "/CommitTransaction": engine.commit_transaction,
             "/RollbackTransaction": engine.rollback_transaction,
         }
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End kept-alive connections, so their handler threads stop waiting for requests."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class _BadHttp(Exception):
@@ -224,5 +246,6 @@ class DataApiHttpServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._server.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
