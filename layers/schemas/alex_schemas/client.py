@@ -72,8 +72,8 @@ QUEUE_URL_ENV: Final = "ALEX_DATA_QUEUE_URL"
 MAX_BATCH_ENTRIES: Final = 10
 MAX_BATCH_BYTES: Final = 256 * 1024
 
-# Lambda API errors that say "not now" rather than "never".
-_TRANSIENT_INVOKE_ERRORS: Final = frozenset(
+# Lambda and SQS API errors that say "not now" rather than "never".
+_TRANSIENT_AWS_ERRORS: Final = frozenset(
     {
         "TooManyRequestsException",
         "ServiceException",
@@ -85,6 +85,10 @@ _TRANSIENT_INVOKE_ERRORS: Final = frozenset(
         "SnapStartNotReadyException",
         "SnapStartTimeoutException",
         "ThrottlingException",
+        "RequestThrottled",
+        "ServiceUnavailable",
+        "InternalError",
+        "KmsThrottled",
     }
 )
 
@@ -163,12 +167,8 @@ class DataClient:
                 InvocationType="RequestResponse",
                 Payload=payload,
             )
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            cls = UnavailableError if code in _TRANSIENT_INVOKE_ERRORS else InternalError
-            raise cls(f"lambda.invoke failed: {code}: {exc}") from exc
-        except BotoCoreError as exc:  # connection and read timeouts
-            raise UnavailableError(f"lambda.invoke failed: {exc}") from exc
+        except (ClientError, BotoCoreError) as exc:
+            raise _aws_error("lambda.invoke", exc) from exc
         body = response["Payload"].read()
         if "FunctionError" in response:
             raise _function_error(body)
@@ -189,7 +189,7 @@ class DataClient:
                 QueueUrl=self._require(self._queue_url, QUEUE_URL_ENV), MessageBody=body
             )
         except (ClientError, BotoCoreError) as exc:
-            raise UnavailableError(f"sqs.send_message failed: {exc}") from exc
+            raise _aws_error("sqs.send_message", exc) from exc
         return response["MessageId"]
 
     def enqueue_batch(self, events: Sequence[Event[Any]]) -> list[str]:
@@ -211,7 +211,7 @@ class DataClient:
             try:
                 response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
             except (ClientError, BotoCoreError) as exc:
-                raise UnavailableError(f"sqs.send_message_batch failed: {exc}") from exc
+                raise _aws_error("sqs.send_message_batch", exc) from exc
             failed = response.get("Failed", [])
             if failed:
                 detail = "; ".join(f"{f['Id']}: {f.get('Message', f['Code'])}" for f in failed)
@@ -270,6 +270,20 @@ def _deliver_in_process(
         # caller hears about it instead.
         raise UnavailableError(f"handler reported failed records: {failed}")
     return [str(r["messageId"]) for r in records]
+
+
+def _aws_error(operation: str, exc: Exception) -> DataError:
+    """A failed AWS call as the layer's error: worth retrying (throttled, 5xx, no
+    connection) or not (missing queue or function, access denied: configuration)."""
+    from botocore.exceptions import ClientError
+
+    if not isinstance(exc, ClientError):  # connection errors and read timeouts
+        return UnavailableError(f"{operation} failed: {exc}")
+    code = exc.response.get("Error", {}).get("Code", "")
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    transient = code in _TRANSIENT_AWS_ERRORS or status == 429 or status >= 500
+    cls = UnavailableError if transient else InternalError
+    return cls(f"{operation} failed: {code}: {exc}")
 
 
 def _function_error(body: bytes) -> DataError:

@@ -159,14 +159,19 @@ def test_an_unhandled_function_error_is_raised_not_parsed(
 
 
 @pytest.mark.parametrize(
-    ("aws_code", "exc"),
-    [("TooManyRequestsException", UnavailableError), ("ResourceNotFoundException", InternalError)],
+    ("aws_code", "status", "exc"),
+    [
+        ("TooManyRequestsException", 429, UnavailableError),
+        ("ServiceException", 500, UnavailableError),
+        ("ResourceNotFoundException", 404, InternalError),
+        ("AccessDeniedException", 403, InternalError),
+    ],
 )
 def test_lambda_api_errors_are_translated(
-    lambda_stub: tuple[Any, Stubber], aws_code: str, exc: type[DataError]
+    lambda_stub: tuple[Any, Stubber], aws_code: str, status: int, exc: type[DataError]
 ) -> None:
     client, stub = lambda_stub
-    stub.add_client_error("invoke", service_error_code=aws_code, http_status_code=429)
+    stub.add_client_error("invoke", service_error_code=aws_code, http_status_code=status)
     with pytest.raises(exc, match=aws_code):
         DataClient("alex-data", lambda_client=client).call(GetPortfolio(clerk_user_id="u"))
 
@@ -346,3 +351,25 @@ def test_call_any_validates_the_result_of_an_event_known_only_at_run_time() -> N
     wrong = DataClient.in_process(lambda _event, _context: {"ok": True, "result": {"user": {}}})
     with pytest.raises(ValidationError):
         wrong.call_any(event)
+
+
+@pytest.mark.parametrize(
+    ("aws_code", "status", "exc"),
+    [
+        ("AWS.SimpleQueueService.NonExistentQueue", 400, InternalError),
+        ("AccessDenied", 403, InternalError),
+        ("RequestThrottled", 403, UnavailableError),
+        ("InternalError", 500, UnavailableError),
+    ],
+)
+def test_sqs_errors_say_whether_waiting_helps(
+    aws_code: str, status: int, exc: type[DataError]
+) -> None:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    with Stubber(sqs) as stub:
+        stub.add_client_error("send_message", service_error_code=aws_code, http_status_code=status)
+        with pytest.raises(exc, match=aws_code) as raised:
+            DataClient(sqs_client=sqs, queue_url="https://sqs.example/q").enqueue(
+                StartJob(clerk_user_id="u", job_id=JOB)
+            )
+    assert raised.value.retryable is (exc is UnavailableError)
