@@ -29,6 +29,7 @@ invocation `Records` and, for SQS, `RecordFailures`.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
@@ -37,6 +38,7 @@ from alex_schemas.envelope import error as error_envelope
 from alex_schemas.events import DataEvent, parse_event
 from alex_schemas.sqs import DataEventSqsRecord
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -62,6 +64,10 @@ _MAX_PROBLEMS = 8
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+# The package's own stdlib loggers (the gateway's retry warnings) write through the same JSON
+# handler, so they carry the request and correlation ids too.
+logging.getLogger("alex_data")
+copy_config_to_registered_loggers(source_logger=logger, include={"alex_data"})
 
 Dispatcher = Callable[[DataEvent, SqlRunner], BaseModel]
 LambdaHandler = Callable[[Any, LambdaContext], Any]
