@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from alex_data_dev.local_data_api import values
 from alex_data_dev.local_data_api.errors import DataApiError
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def param(name: str, value: dict[str, Any], hint: str | None = None) -> dict[str, Any]:
@@ -83,3 +86,31 @@ def test_unknown_hint_is_refused() -> None:
 
 def test_extra_parameters_are_ignored() -> None:
     assert values.bind([], [param("unused", {"longValue": 1})]) == []
+
+
+# --- results: the JSON text written for records says what the Field dicts say ---------------
+
+_COLUMN_VALUES = {
+    values.INT8: st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    values.FLOAT8: st.floats(allow_nan=False, allow_infinity=False),
+    values.BOOL: st.booleans(),
+    values.TEXT: st.text(),
+    values.NUMERIC: st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    values.TIMESTAMPTZ: st.sampled_from(["2024-02-29 11:14:15+00", "2024-02-29 11:14:15.5+00"]),
+    values.BYTEA: st.binary(),
+}
+
+
+@given(data=st.data())
+def test_records_json_matches_the_fields(data: st.DataObject) -> None:
+    # Given a column of some type, with NULLs, and any result-set options
+    oid = data.draw(st.sampled_from(sorted(_COLUMN_VALUES)))
+    decimal_as_number, long_as_string = data.draw(st.booleans()), data.draw(st.booleans())
+    column = data.draw(st.lists(st.one_of(st.none(), _COLUMN_VALUES[oid]), max_size=5))
+    rows = [(value,) for value in column]
+    fragment = values.fragment_for(oid, decimal_as_number, long_as_string)
+    converter = values.converter_for(oid, decimal_as_number, long_as_string)
+    # Then the JSON text written for records parses to exactly the Field dicts
+    assert json.loads(values.records_json(rows, [fragment])) == values.convert_rows(
+        rows, [converter]
+    )

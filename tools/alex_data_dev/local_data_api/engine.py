@@ -313,39 +313,58 @@ class Engine:
         as_json = request.get("formatRecordsAs") == "JSON"
         with self._connection(request) as (conn, _):
             cursor = self._run(conn, lambda c: c.execute(scanned.sql, params or None))
-            response: dict[str, Any] = {}
             description = cursor.description
             if description is None:
-                response["numberOfRecordsUpdated"] = max(cursor.rowcount, 0)
-                response["generatedFields"] = []
+                response = {
+                    "numberOfRecordsUpdated": max(cursor.rowcount, 0),
+                    "generatedFields": [],
+                }
                 return json.dumps(response).encode()
             rows = cursor.fetchall()
-            converters = [
-                values.converter_for(c.type_code, decimal_as_number, long_as_string)
+            tag = (cursor.statusmessage or "").split(" ", 1)[0]
+            updated = len(rows) if tag in _DML_TAGS else 0
+            if as_json:
+                formatted = self._formatted_records(rows, description, options)
+                response = {"numberOfRecordsUpdated": updated, "formattedRecords": formatted}
+                return json.dumps(response).encode()
+            fragments = [
+                values.fragment_for(c.type_code, decimal_as_number, long_as_string)
                 for c in description
             ]
-            records = values.convert_rows(rows, converters)
-            tag = (cursor.statusmessage or "").split(" ", 1)[0]
-            response["numberOfRecordsUpdated"] = len(rows) if tag in _DML_TAGS else 0
-            if as_json:
-                names = [c.name for c in description]
-                formatted = json.dumps(
-                    [
-                        {n: values.field_to_json(f) for n, f in zip(names, row, strict=True)}
-                        for row in records
-                    ]
-                )
-                if len(formatted) > MAX_FORMATTED_BYTES:
-                    raise bad_request(RESPONSE_TOO_LARGE)
-                response["formattedRecords"] = formatted
-            else:
-                response["records"] = records
-                if request.get("includeResultMetadata"):
-                    response["columnMetadata"] = column_metadata(conn, cursor, self._type_names)
-        body = json.dumps(response).encode()
-        if not as_json and len(body) > MAX_RESPONSE_BYTES:
+            parts = ['{"records":', values.records_json(rows, fragments)]
+            parts.append(f',"numberOfRecordsUpdated":{updated}')
+            if request.get("includeResultMetadata"):
+                metadata = column_metadata(conn, cursor, self._type_names)
+                parts.append(f',"columnMetadata":{json.dumps(metadata)}')
+            parts.append("}")
+        body = "".join(parts).encode()
+        if len(body) > MAX_RESPONSE_BYTES:
             raise bad_request(RESPONSE_TOO_LARGE)
         return body
+
+    @staticmethod
+    def _formatted_records(
+        rows: Sequence[Sequence[Any]], description: Sequence[Any], options: Mapping[str, Any]
+    ) -> str:
+        """formatRecordsAs=JSON: one JSON string of objects keyed by column name."""
+        converters = [
+            values.converter_for(
+                c.type_code,
+                options.get("decimalReturnType") == "DOUBLE_OR_LONG",
+                options.get("longReturnType") == "STRING",
+            )
+            for c in description
+        ]
+        names = [c.name for c in description]
+        formatted = json.dumps(
+            [
+                {n: values.field_to_json(f) for n, f in zip(names, row, strict=True)}
+                for row in values.convert_rows(rows, converters)
+            ]
+        )
+        if len(formatted) > MAX_FORMATTED_BYTES:
+            raise bad_request(RESPONSE_TOO_LARGE)
+        return formatted
 
     def batch_execute_statement(self, request: Mapping[str, Any]) -> bytes:
         self._check_resources(request, "BatchExecuteStatement")
