@@ -250,7 +250,8 @@ def _translate_sql_error(message: str) -> Translation:
 
 def _primary_message(message: str) -> str:
     # "ERROR: new row ... violates check constraint \"x\"\n  Detail: ...; SQLState: 23514"
-    first = message.split(";  SQLState")[0].split("; SQLState")[0].splitlines()[0]
+    lines = message.split("; SQLState")[0].splitlines()
+    first = lines[0] if lines else ""
     return first.removeprefix("ERROR:").strip() or "invalid value"
 
 

@@ -510,3 +510,20 @@ def test_settings_read_the_retry_knobs() -> None:
     assert settings.aurora_database == "other"
     assert settings.max_attempts == 3
     assert Gateway.from_settings(FakeDataApi(), settings).retry.max_attempts == 3
+
+
+def test_a_database_error_without_a_message_still_translates() -> None:
+    found = translate_error(client_error("DatabaseErrorException", "")).error
+    assert type(found) is InternalError
+
+
+def test_the_caller_sees_the_primary_message_without_detail_or_sqlstate() -> None:
+    message = (
+        'ERROR: new row for relation "users" violates check constraint "users_range"\n'
+        "  Detail: Failing row contains (u1, 500).; SQLState: 23514"
+    )
+    found = translate_error(client_error("DatabaseErrorException", message)).error
+    assert found.message == (
+        'rejected by the database: new row for relation "users" violates check constraint '
+        '"users_range"'
+    )
