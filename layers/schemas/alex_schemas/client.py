@@ -227,8 +227,17 @@ class DataClient:
     def _lambda_client(self) -> LambdaClient:
         if self._lambda is None:
             import boto3
+            from botocore.config import Config
 
-            self._lambda = boto3.client("lambda")
+            # botocore's 60 s read timeout would give up on (and, retrying, invoke again) a
+            # function still working; Lambda's own timeout (at most 900 s) bounds the wait.
+            config = Config(
+                read_timeout=905,
+                connect_timeout=5,
+                tcp_keepalive=True,
+                retries={"mode": "standard", "total_max_attempts": 3},
+            )
+            self._lambda = boto3.client("lambda", config=config)
         return self._lambda
 
     def _sqs_client(self) -> SQSClient:

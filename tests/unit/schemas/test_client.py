@@ -373,3 +373,10 @@ def test_sqs_errors_say_whether_waiting_helps(
                 StartJob(clerk_user_id="u", job_id=JOB)
             )
     assert raised.value.retryable is (exc is UnavailableError)
+
+
+def test_the_default_lambda_client_outwaits_the_longest_function() -> None:
+    # a read timeout under Lambda's 900 s cap would abandon, then re-invoke, a working call
+    config = DataClient("alex-data")._lambda_client().meta.config
+    assert getattr(config, "read_timeout", 0) > 900
+    assert getattr(config, "retries", None) == {"mode": "standard", "total_max_attempts": 3}
