@@ -118,3 +118,15 @@ def test_llm_schemas_are_written(schema_dir: pathlib.Path) -> None:
     assert analysis["title"] == "PortfolioAnalysis"
     assert analysis["$schema"].endswith("2020-12/schema")
     assert Portfolio.__name__ == load(schema_dir / "results/Portfolio.json")["title"]
+
+
+def test_the_cli_writes_the_schemas(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alex_data_dev.cli import main
+
+    assert main(["schemas", "--out", str(tmp_path / "out")]) == 0
+    written = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*.json"))
+    assert pathlib.Path("events/GetPortfolio.json") in written
+    assert pathlib.Path("results/Portfolio.json") in written
+    assert f"wrote {len(written)} JSON Schemas" in capsys.readouterr().out
