@@ -33,7 +33,13 @@ from pydantic import (
     model_validator,
 )
 
-from alex_schemas.payloads import ChartKey, ChartSpec, ReportPayload, RetirementPayload
+from alex_schemas.payloads import (
+    ChartKey,
+    ChartSpec,
+    ReportPayload,
+    RetirementPayload,
+    SummaryPayload,
+)
 from alex_schemas.results import (
     AccountView,
     Deleted,
@@ -381,10 +387,19 @@ class UpdateRetirement(JobEvent[JobSummary]):
 class UpdateSummary(JobEvent[JobSummary]):
     """Merge a JSON object into the job's summary, shallowly (SQL `||`): top-level keys given
     replace stored ones, others are kept, so concurrent writers lose nothing.
-    `SummaryPayload(...).as_patch()` builds the typed part."""
+    `SummaryPayload(...).as_patch()` builds the typed part; keys `SummaryPayload` knows
+    must have its types, so the merged summary always reads back as a `SummaryPayload`."""
 
     type: Literal["UpdateSummary"] = "UpdateSummary"
     summary_payload: Annotated[dict[str, JsonValue], Field(min_length=1)]
+
+    @field_validator("summary_payload")
+    @classmethod
+    def _known_keys_typed(cls, patch: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        # Refused here rather than stored: a mistyped key would make every later GetJob of
+        # this job fail to parse.
+        SummaryPayload.model_validate(patch)
+        return patch
 
 
 class CompleteJob(JobEvent[JobSummary]):

@@ -356,3 +356,22 @@ def test_update_summary_takes_a_non_empty_object_patch() -> None:
 def test_decimals_leave_as_strings() -> None:
     event = UpdatePrices.model_validate({"prices": [{"symbol": "SPY", "current_price": 589.42}]})
     assert json.loads(event.model_dump_json())["prices"][0]["current_price"] == "589.42"
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"completed_at": "2026-11-25T09:13:40"},  # naive: GetJob could never read it back
+        {"key_findings": "one finding"},
+        {"summary": {"text": "nested"}},
+    ],
+)
+def test_update_summary_refuses_known_keys_of_the_wrong_type(patch: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload=patch)
+
+
+def test_update_summary_keeps_keys_it_does_not_know() -> None:
+    patch: dict[str, Any] = {"risk_flags": ["concentration"], "summary": "ok"}
+    event = UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload=patch)
+    assert event.summary_payload == patch
