@@ -92,12 +92,17 @@ class _RecordProcessor(BatchProcessor):
     def failure_handler(self, record: Any, exception: Any) -> Any:
         error = exception[1]
         message_id = getattr(record, "message_id", None) or getattr(record, "messageId", "?")
+        receives = _receive_count(record)
         # Powertools hands over the parsed model when the record handler ran, and the raw
         # record when the body did not validate.
         if not isinstance(record, DataEventSqsRecord) and isinstance(error, ValidationError):
             logger.error(
                 "SQS record is not a valid event; reported failed (DLQ after maxReceiveCount)",
-                extra={"message_id": message_id, "problems": describe_validation(error)},
+                extra={
+                    "message_id": message_id,
+                    "receive_count": receives,
+                    "problems": describe_validation(error),
+                },
             )
             _event_metrics("Invalid", 0.0, ErrorCode.VALIDATION_ERROR)
         elif isinstance(error, DataError):
@@ -105,6 +110,7 @@ class _RecordProcessor(BatchProcessor):
                 "SQS record failed; reported for redelivery",
                 extra={
                     "message_id": message_id,
+                    "receive_count": receives,
                     "code": str(error.code),
                     "retryable": error.retryable,
                     "error": error.message,
@@ -113,10 +119,25 @@ class _RecordProcessor(BatchProcessor):
         else:
             logger.error(
                 "SQS record failed unexpectedly; reported for redelivery",
-                extra={"message_id": message_id},
+                extra={"message_id": message_id, "receive_count": receives},
                 exc_info=exception,
             )
         return super().failure_handler(record, exception)
+
+
+def _receive_count(record: Any) -> int | None:
+    """How many times SQS has delivered the record (the DLQ takes it at maxReceiveCount)."""
+    attributes = getattr(record, "attributes", None)
+    try:
+        value = getattr(attributes, "ApproximateReceiveCount", None) or getattr(
+            attributes, "approximate_receive_count", None
+        )
+    except (KeyError, TypeError):  # a malformed record may lack its attributes
+        return None
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 class DataFunction:

@@ -295,6 +295,8 @@ def test_a_validation_error_inside_an_operation_is_not_mistaken_for_a_poison_rec
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     messages = [r.getMessage() for r in caplog.records]
     assert "SQS record failed unexpectedly; reported for redelivery" in messages
+    failed = next(r for r in caplog.records if "unexpectedly" in r.getMessage())
+    assert failed.__dict__["receive_count"] == 1
     assert not any("not a valid event" in m for m in messages)
 
 
@@ -302,4 +304,5 @@ def test_a_poison_record_is_logged_as_one(caplog: pytest.LogCaptureFixture) -> N
     make()({"Records": [sqs_record("m1", {"type": "GetUser"})]}, context())
     poison = next(r for r in caplog.records if "not a valid event" in r.getMessage())
     assert poison.__dict__["message_id"] == "m1"
+    assert poison.__dict__["receive_count"] == 1
     assert "clerk_user_id" in poison.__dict__["problems"]
