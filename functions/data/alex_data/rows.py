@@ -58,15 +58,17 @@ class JobChange(_Document):
 
 class JobCreation(_Document):
     user_found: bool
-    created: bool
-    # None when the id belongs to another user's job
+    # the id is used by a job this statement can see (the user's own, or another user's)
+    id_taken: bool
+    # the job created, or found again; None when the id is another user's job's
     job: JobRecord | None
 
 
 class AccountCreation(_Document):
     user_found: bool
-    created: bool
-    # None when the id belongs to another user's account
+    # the id is used by an account this statement can see (the user's own, or another's)
+    id_taken: bool
+    # the account created, or found again; None when the id is another user's account's
     account: AccountView | None
 
 

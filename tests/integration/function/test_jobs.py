@@ -25,6 +25,7 @@ from alex_schemas.events import (
     UpdateSummary,
 )
 from alex_schemas.payloads import ReportPayload, RetirementPayload
+from alex_schemas.results import JobView
 from alex_schemas.vocab import JobStatus, JobType
 from pydantic import JsonValue
 
@@ -255,3 +256,25 @@ def test_list_jobs_pages_newest_first_and_filters(db: Gateway, user: str) -> Non
     only = run(db, ListJobs(clerk_user_id=user, job_type=JobType.RETIREMENT_PROJECTION))
     assert [job.id for job in only.items] == [retirement]
     assert run(db, ListJobs(clerk_user_id=user, status=JobStatus.RUNNING)).items == []
+
+
+def test_the_same_create_job_delivered_at_once_answers_one_job(
+    db: Gateway, local_data_api: LocalDataApi, user: str
+) -> None:
+    event = CreateJob(clerk_user_id=user)
+    answers: list[JobView] = []
+    barrier = threading.Barrier(4)
+
+    def deliver() -> None:
+        gateway = make_gateway(local_data_api)
+        barrier.wait()
+        answers.append(run(gateway, event))
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 4
+    assert {job.id for job in answers} == {event.job_id}
+    assert len({job.created_at for job in answers}) == 1

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import uuid4
 
 import pytest
 from alex_data.errors import Conflict, InvalidInput, NotFound
 from alex_data.gateway import Gateway
+from alex_data_dev.local_data_api import LocalDataApi
 from alex_schemas.events import (
     CreateAccount,
     DeleteAccount,
     DeletePosition,
+    Event,
     GetInstruments,
     GetPortfolio,
     GetUser,
@@ -26,11 +29,13 @@ from alex_schemas.events import (
     UpsertPosition,
     UpsertUser,
 )
+from alex_schemas.results import Result
 from alex_schemas.vocab import AccountType, AssetClass, InstrumentType, Region, Sector
 
-from tests.integration.function.conftest import calls_of, run
+from tests.integration.function.conftest import calls_of, make_gateway, run
 
 Symbols = Callable[[str], str]
+R = TypeVar("R", bound=Result)
 
 
 def _instrument(symbol: str, price: str | None = "100.0000", **extra: object) -> InstrumentIn:
@@ -259,3 +264,44 @@ def test_update_and_delete_account_cascades_to_positions(
     assert run(db, DeleteAccount(**ids)).deleted is True
     assert run(db, DeleteAccount(**ids)).deleted is False
     assert run(db, GetPortfolio(clerk_user_id=user)).accounts == []
+
+
+def _at_once(local_data_api: LocalDataApi, event: Event[R], times: int = 4) -> list[R]:
+    """Deliver `event` `times` times at the same moment, each on its own connection."""
+    barrier = threading.Barrier(times)
+    answers: list[R] = []
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        gateway = make_gateway(local_data_api)
+        barrier.wait()
+        try:
+            answers.append(run(gateway, event))
+        except BaseException as exc:  # reported by the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return answers
+
+
+def test_the_same_creation_delivered_at_once_makes_one_row_and_answers_it_to_all(
+    db: Gateway, local_data_api: LocalDataApi, user: str, symbols: Symbols
+) -> None:
+    # Given one CreateAccount delivered four times at the same moment (at-least-once SQS):
+    # each delivery's snapshot may predate the one that inserts the row
+    account = CreateAccount(clerk_user_id=user, account_name="Raced")
+    # Then every delivery answers the one account
+    assert {a.id for a in _at_once(local_data_api, account)} == {account.account_id}
+    assert len(run(db, GetPortfolio(clerk_user_id=user)).accounts) == 1
+    # and the same holds for a first position
+    symbol = symbols("RACE")
+    run(db, UpsertInstruments(instruments=[_instrument(symbol)]))
+    position = UpsertPosition(
+        clerk_user_id=user, account_id=account.account_id, symbol=symbol, quantity=Decimal(3)
+    )
+    assert len({p.id for p in _at_once(local_data_api, position)}) == 1

@@ -6,14 +6,13 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
-from alex_data.errors import Conflict, NotFound
+from alex_data.errors import Conflict, NotFound, Unavailable
 from alex_data.operations import accounts as ops
-from alex_data.repositories import accounts, portfolio, positions
+from alex_data.repositories import accounts, positions
 from alex_schemas.events import (
     CreateAccount,
     DeleteAccount,
     DeletePosition,
-    GetPortfolio,
     UpdateAccount,
     UpsertPosition,
 )
@@ -28,7 +27,8 @@ ACCOUNT = UUID(doc.ACCOUNT_ID)
 
 def test_create_account_sends_the_callers_id_and_exact_decimals() -> None:
     db = FakeDb().answer(
-        accounts.CREATE_ACCOUNT, {"user_found": True, "created": True, "account": doc.account()}
+        accounts.CREATE_ACCOUNT,
+        {"user_found": True, "id_taken": True, "account": doc.account()},
     )
     event = CreateAccount(
         clerk_user_id=doc.USER,
@@ -47,7 +47,8 @@ def test_create_account_sends_the_callers_id_and_exact_decimals() -> None:
 
 def test_create_account_for_an_unknown_user_is_not_found() -> None:
     db = FakeDb().answer(
-        accounts.CREATE_ACCOUNT, {"user_found": False, "created": False, "account": None}
+        accounts.CREATE_ACCOUNT,
+        {"user_found": False, "id_taken": False, "account": None},
     )
     with pytest.raises(NotFound, match="no user"):
         ops.create_account(CreateAccount(clerk_user_id=doc.USER, account_name="x"), db)
@@ -55,10 +56,23 @@ def test_create_account_for_an_unknown_user_is_not_found() -> None:
 
 def test_create_account_with_an_id_another_user_holds_is_a_conflict() -> None:
     db = FakeDb().answer(
-        accounts.CREATE_ACCOUNT, {"user_found": True, "created": False, "account": None}
+        accounts.CREATE_ACCOUNT,
+        {"user_found": True, "id_taken": True, "account": None},
     )
     with pytest.raises(Conflict):
         ops.create_account(CreateAccount(clerk_user_id=doc.USER, account_name="x"), db)
+
+
+def test_an_id_another_user_took_meanwhile_is_retryable() -> None:
+    # Given another user's account with this id committed while the statement ran: its
+    # snapshot neither inserted nor sees the row
+    db = FakeDb().answer(
+        accounts.CREATE_ACCOUNT,
+        {"user_found": True, "id_taken": False, "account": None},
+    )
+    with pytest.raises(Unavailable) as raised:
+        ops.create_account(CreateAccount(clerk_user_id=doc.USER, account_name="x"), db)
+    assert raised.value.retryable
 
 
 def test_update_account_sends_only_the_fields_given() -> None:
@@ -120,9 +134,3 @@ def test_a_position_in_another_users_account_is_not_found() -> None:
 def test_a_position_in_an_unknown_instrument_is_not_found() -> None:
     with pytest.raises(NotFound, match="no instrument SPY"):
         ops.upsert_position(_upsert_position(), _position_outcome(account=True, instrument=False))
-
-
-def test_the_portfolio_of_an_unknown_user_is_not_found() -> None:
-    db = FakeDb().answer(portfolio.GET_PORTFOLIO, None)
-    with pytest.raises(NotFound):
-        ops.get_portfolio(GetPortfolio(clerk_user_id=doc.USER), db)

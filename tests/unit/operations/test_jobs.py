@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 from alex_data.dispatch import dispatch
-from alex_data.errors import Conflict, InvalidInput, NotFound
+from alex_data.errors import Conflict, InvalidInput, NotFound, Unavailable
 from alex_data.operations import jobs as ops
 from alex_data.repositories import jobs
 from alex_data.repositories.paging import encode_cursor
@@ -157,7 +157,8 @@ def test_a_payload_write_that_would_change_a_finished_job_is_a_conflict() -> Non
 
 def test_create_job_answers_the_job_created_or_found_again() -> None:
     db = FakeDb().answer(
-        jobs.CREATE_JOB, {"user_found": True, "created": False, "job": doc.job("running")}
+        jobs.CREATE_JOB,
+        {"user_found": True, "id_taken": True, "job": doc.job("running")},
     )
     event = CreateJob(clerk_user_id=doc.USER, job_id=UUID(doc.JOB_ID))
     result = ops.create_job(event, db)
@@ -168,14 +169,22 @@ def test_create_job_answers_the_job_created_or_found_again() -> None:
 
 
 def test_create_job_for_an_unknown_user_is_not_found() -> None:
-    db = FakeDb().answer(jobs.CREATE_JOB, {"user_found": False, "created": False, "job": None})
+    db = FakeDb().answer(jobs.CREATE_JOB, {"user_found": False, "id_taken": False, "job": None})
     with pytest.raises(NotFound, match="no user"):
         ops.create_job(CreateJob(clerk_user_id=doc.USER), db)
 
 
 def test_create_job_with_an_id_another_user_holds_is_a_conflict() -> None:
-    db = FakeDb().answer(jobs.CREATE_JOB, {"user_found": True, "created": False, "job": None})
+    answer = {"user_found": True, "id_taken": True, "job": None}
+    db = FakeDb().answer(jobs.CREATE_JOB, answer)
     with pytest.raises(Conflict, match="already in use"):
+        ops.create_job(CreateJob(clerk_user_id=doc.USER), db)
+
+
+def test_a_job_id_another_user_took_meanwhile_is_retryable() -> None:
+    answer = {"user_found": True, "id_taken": False, "job": None}
+    db = FakeDb().answer(jobs.CREATE_JOB, answer)
+    with pytest.raises(Unavailable):
         ops.create_job(CreateJob(clerk_user_id=doc.USER), db)
 
 

@@ -56,7 +56,7 @@ def _happy_database() -> FakeDb:
         .answer(instruments.LIST_INSTRUMENTS, [doc.instrument("BND"), doc.instrument("SPY")])
         .answer(
             accounts.CREATE_ACCOUNT,
-            {"user_found": True, "created": True, "account": doc.account()},
+            {"user_found": True, "id_taken": True, "account": doc.account()},
         )
         .answer(accounts.UPDATE_ACCOUNT, doc.account())
         .answer(accounts.DELETE_ACCOUNT, 1)
@@ -72,7 +72,10 @@ def _happy_database() -> FakeDb:
                 "accounts": [doc.account(positions=[doc.position(instrument=doc.instrument())])],
             },
         )
-        .answer(jobs.CREATE_JOB, {"user_found": True, "created": True, "job": doc.job()})
+        .answer(
+            jobs.CREATE_JOB,
+            {"user_found": True, "id_taken": True, "job": doc.job()},
+        )
         .answer(
             jobs.TRANSITION_JOB,
             lambda p: doc.job_change(

@@ -17,7 +17,7 @@ from alex_schemas.events import (
 )
 from alex_schemas.results import AccountView, Deleted, Portfolio, PositionView
 
-from alex_data.errors import Conflict, InternalError, NotFound
+from alex_data.errors import Conflict, InternalError, NotFound, Unavailable
 from alex_data.gateway import SqlRunner
 from alex_data.repositories.accounts import ACCOUNT_FIELDS, AccountRepository
 from alex_data.repositories.portfolio import PortfolioRepository
@@ -38,11 +38,14 @@ def create_account(event: CreateAccount, db: SqlRunner) -> AccountView:
         raise InternalError("the account insert answered nothing")
     if not outcome.user_found:
         raise NotFound(f"no user {event.clerk_user_id}")
-    if outcome.account is None:
-        # the id is taken by another user's account: say no more than that
+    if outcome.account is not None:
+        # created, or a redelivery that finds the account it created before
+        return outcome.account
+    if outcome.id_taken:
+        # by another user's account: say no more than that
         raise Conflict(f"account id {event.account_id} is already in use")
-    # created, or a redelivery that finds the account it created before
-    return outcome.account
+    # another user's account committed while this ran (the same uuid twice: not in practice)
+    raise Unavailable(f"account id {event.account_id} is being used concurrently; retry")
 
 
 def update_account(event: UpdateAccount, db: SqlRunner) -> AccountView:

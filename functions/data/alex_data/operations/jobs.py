@@ -28,7 +28,7 @@ from alex_schemas.events import (
 from alex_schemas.results import JobPage, JobSummary, JobView
 from alex_schemas.vocab import JobStatus
 
-from alex_data.errors import Conflict, InternalError, NotFound
+from alex_data.errors import Conflict, InternalError, NotFound, Unavailable
 from alex_data.gateway import SqlRunner
 from alex_data.repositories.jobs import JobRepository, PayloadSlot
 
@@ -51,9 +51,13 @@ def create_job(event: CreateJob, db: SqlRunner) -> JobView:
         raise InternalError("the job insert answered nothing")
     if not outcome.user_found:
         raise NotFound(f"no user {event.clerk_user_id}")
-    if outcome.job is None:
+    if outcome.job is not None:
+        # created, or a redelivery that finds the job it created before
+        return outcome.job
+    if outcome.id_taken:
         raise Conflict(f"job id {event.job_id} is already in use")
-    return outcome.job
+    # another user's job committed while this ran (the same uuid twice: not in practice)
+    raise Unavailable(f"job id {event.job_id} is being used concurrently; retry")
 
 
 def _transition(

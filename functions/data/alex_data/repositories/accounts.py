@@ -12,12 +12,13 @@ from alex_schemas.vocab import AccountType
 from alex_data.gateway import SqlRunner
 from alex_data.rows import AccountCreation
 
-# The caller supplies the id, so a redelivered CreateAccount finds its own row (created =
-# false) and answers it unchanged; an id already used by another user's account is not
-# answered (account = null), and a missing user is told apart (user_found).
+# The caller supplies the id. A redelivered CreateAccount meets its own row in ON CONFLICT,
+# whose no-op update (the trigger leaves updated_at alone) returns that row as stored, even
+# when the first delivery committed only while this statement ran. An id used by another
+# user's account is not answered (account = null, id_taken); a missing user is told apart.
 CREATE_ACCOUNT = """
-WITH created AS (
-    INSERT INTO accounts (
+WITH written AS (
+    INSERT INTO accounts AS a (
         id, clerk_user_id, account_name, account_type, account_purpose,
         cash_balance, cash_interest
     )
@@ -25,17 +26,14 @@ WITH created AS (
            :account_purpose, CAST(:cash_balance AS numeric), CAST(:cash_interest AS numeric)
     FROM users AS u
     WHERE u.clerk_user_id = :clerk_user_id
-    ON CONFLICT (id) DO NOTHING
-    RETURNING *
+    ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
+    WHERE a.clerk_user_id = EXCLUDED.clerk_user_id
+    RETURNING a.*
 )
 SELECT jsonb_build_object(
     'user_found', EXISTS (SELECT FROM users AS u WHERE u.clerk_user_id = :clerk_user_id),
-    'created', EXISTS (SELECT FROM created),
-    'account', coalesce(
-        (SELECT to_jsonb(c) FROM created AS c),
-        (SELECT to_jsonb(a) FROM accounts AS a
-         WHERE a.id = CAST(:account_id AS uuid) AND a.clerk_user_id = :clerk_user_id)
-    )
+    'id_taken', EXISTS (SELECT FROM accounts AS a WHERE a.id = CAST(:account_id AS uuid)),
+    'account', (SELECT to_jsonb(w) FROM written AS w)
 )
 """
 

@@ -23,23 +23,21 @@ from alex_data.gateway import SqlRunner
 from alex_data.repositories.paging import decode_cursor, encode_cursor
 from alex_data.rows import JobChange, JobCreation, JobRecord
 
+# As CREATE_ACCOUNT: a redelivery meets its own job in ON CONFLICT and answers it as stored.
 CREATE_JOB = """
-WITH created AS (
-    INSERT INTO jobs (id, clerk_user_id, job_type, request_payload)
+WITH written AS (
+    INSERT INTO jobs AS j (id, clerk_user_id, job_type, request_payload)
     SELECT CAST(:job_id AS uuid), u.clerk_user_id, :job_type, CAST(:request_payload AS jsonb)
     FROM users AS u
     WHERE u.clerk_user_id = :clerk_user_id
-    ON CONFLICT (id) DO NOTHING
-    RETURNING *
+    ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
+    WHERE j.clerk_user_id = EXCLUDED.clerk_user_id
+    RETURNING j.*
 )
 SELECT jsonb_build_object(
     'user_found', EXISTS (SELECT FROM users AS u WHERE u.clerk_user_id = :clerk_user_id),
-    'created', EXISTS (SELECT FROM created),
-    'job', coalesce(
-        (SELECT to_jsonb(c) FROM created AS c),
-        (SELECT to_jsonb(j) FROM jobs AS j
-         WHERE j.id = CAST(:job_id AS uuid) AND j.clerk_user_id = :clerk_user_id)
-    )
+    'id_taken', EXISTS (SELECT FROM jobs AS j WHERE j.id = CAST(:job_id AS uuid)),
+    'job', (SELECT to_jsonb(w) FROM written AS w)
 )
 """
 

@@ -10,8 +10,9 @@ from alex_data.gateway import SqlRunner
 from alex_data.rows import PositionWrite
 
 # The account must be the user's and the symbol a known instrument; the document says which
-# was missing. A quantity already stored is left alone (no updated_at churn on redelivery);
-# without an as_of_date the position is dated today (UTC) when the quantity changes.
+# was missing. ON CONFLICT always returns the stored row (also when a duplicate committed while
+# this ran). Without an as_of_date a new quantity is dated today (UTC) and an unchanged one
+# keeps its date, so a redelivery changes nothing (the trigger leaves updated_at alone).
 UPSERT_POSITION = """
 WITH account AS (
     SELECT a.id FROM accounts AS a
@@ -25,19 +26,16 @@ WITH account AS (
     FROM account, instrument
     ON CONFLICT (account_id, symbol) DO UPDATE SET
         quantity = EXCLUDED.quantity,
-        as_of_date = EXCLUDED.as_of_date
-    WHERE p.quantity <> EXCLUDED.quantity
-       OR (CAST(:as_of_date AS date) IS NOT NULL AND p.as_of_date <> EXCLUDED.as_of_date)
+        as_of_date = CASE
+            WHEN CAST(:as_of_date AS date) IS NULL AND p.quantity = EXCLUDED.quantity
+            THEN p.as_of_date ELSE EXCLUDED.as_of_date
+        END
     RETURNING p.*
 )
 SELECT jsonb_build_object(
     'account_found', EXISTS (SELECT FROM account),
     'instrument_found', EXISTS (SELECT FROM instrument),
-    'position', coalesce(
-        (SELECT to_jsonb(w) FROM written AS w),
-        (SELECT to_jsonb(p) FROM positions AS p JOIN account AS a ON a.id = p.account_id
-         WHERE p.symbol = :symbol)
-    )
+    'position', (SELECT to_jsonb(w) FROM written AS w)
 )
 """
 
