@@ -34,7 +34,9 @@ from alex_schemas import (
 )
 from alex_schemas.events import GetInstruments, JobEvent, UserEvent
 from alex_schemas.results import Result
-from alex_schemas.sqs import DataEventSqsEvent
+from alex_schemas.sqs import DataEventSqsEvent, DataEventSqsRecord
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 EVENTS_DIR = pathlib.Path(__file__).resolve().parents[3] / "events"
@@ -375,3 +377,39 @@ def test_update_summary_keeps_keys_it_does_not_know() -> None:
     patch: dict[str, Any] = {"risk_flags": ["concentration"], "summary": "ok"}
     event = UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload=patch)
     assert event.summary_payload == patch
+
+
+symbols = st.from_regex(r"[A-Z][A-Z0-9]{0,5}(\.[A-Z])?", fullmatch=True)
+prices_4dp = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("99999999.9999"), places=4)
+
+
+@given(st.dictionaries(symbols, prices_4dp, min_size=1, max_size=40))
+def test_a_price_batch_survives_json_and_sqs_exactly(rows: dict[str, Decimal]) -> None:
+    # Given any batch of distinct symbols with decimal(12,4) prices
+    event = UpdatePrices.model_validate(
+        {"prices": [{"symbol": s, "current_price": p} for s, p in rows.items()]}
+    )
+    # When it travels as an invoke payload and as an SQS record body
+    direct = parse_event(json.loads(event.model_dump_json()))
+    record = DataEventSqsRecord.model_validate({**SQS_RECORD, "body": event.model_dump_json()})
+    # Then both arrive equal, digit for digit
+    assert direct == event
+    assert record.body == event
+    assert {p.symbol: p.current_price for p in record.body.prices} == rows
+
+
+SQS_RECORD: dict[str, Any] = {
+    "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
+    "receiptHandle": "AQEB",
+    "attributes": {
+        "ApproximateReceiveCount": "1",
+        "SentTimestamp": "1764061200000",
+        "SenderId": "AROAEXAMPLE",
+        "ApproximateFirstReceiveTimestamp": "1764061200012",
+    },
+    "messageAttributes": {},
+    "md5OfBody": "0" * 32,
+    "eventSource": "aws:sqs",
+    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alex-data-jobs",
+    "awsRegion": "us-east-1",
+}
