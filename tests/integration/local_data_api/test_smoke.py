@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
+import boto3
 import pytest
 from alex_data_dev.local_data_api import LocalDataApi
 
@@ -34,3 +36,17 @@ def test_sql_error_is_database_error(
             sql="SELECT no_such_column",
         )
     assert 'column "no_such_column" does not exist' in str(caught.value)
+
+
+def test_env_alone_configures_a_stock_client(local_data_api: LocalDataApi) -> None:
+    # Given only the environment the session fixture exported (endpoint, region, credentials)
+    client = boto3.client("rds-data")
+    # Then a client built with no arguments reaches the endpoint and the named database
+    answer = client.execute_statement(
+        resourceArn=os.environ["AURORA_CLUSTER_ARN"],
+        secretArn=os.environ["AURORA_SECRET_ARN"],
+        database=os.environ["AURORA_DATABASE"],
+        sql="SELECT current_database()",
+    )
+    assert answer["records"] == [[{"stringValue": local_data_api.database}]]
+    assert client.meta.endpoint_url == local_data_api.endpoint_url
