@@ -369,7 +369,7 @@ def _error_code(exc: Exception) -> str:
 # rows of a failed FETCH are consumed).
 _MATERIALIZE_ROWS = (
     "CREATE TEMPORARY TABLE alex_large_result ON COMMIT DROP AS "
-    "SELECT row_number() OVER () AS alex_n, q.* FROM ({query}) AS q"
+    "SELECT row_number() OVER () AS alex_n, q.* FROM ({query}) AS q({columns})"
 )
 _MATERIALIZE_DOCUMENTS = (
     "CREATE TEMPORARY TABLE alex_large_result ON COMMIT DROP AS "
@@ -398,14 +398,14 @@ class _Session:
         self._transaction_id = transaction_id
 
     def rows(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return decode_rows(self._records(sql, params, documents=False), model)
+        return decode_rows(self._records(sql, params, columns=len(model.model_fields)), model)
 
     def one(self, sql: str, params: Params, model: type[M]) -> M | None:
         found = self.rows(sql, params, model)
         return found[0] if found else None
 
     def documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return decode_documents(self._records(sql, params, documents=True), model)
+        return decode_documents(self._records(sql, params, columns=None), model)
 
     def document(self, sql: str, params: Params, model: type[M]) -> M | None:
         found = self.documents(sql, params, model)
@@ -496,22 +496,31 @@ class _Session:
             **request,
         )
 
-    def _records(self, sql: str, params: Params, *, documents: bool) -> list[Record]:
+    def _records(self, sql: str, params: Params, *, columns: int | None) -> list[Record]:
+        """The statement's records; `columns` is the row model's width, None for documents."""
         try:
             return list(self._statement(sql, params).get("records", []))
         except ResponseTooLarge:
             log.info("result over 1 MiB: reading it back in pages")
         if self._transaction_id is None:
             with self._transaction() as tx:
-                return cast(_Session, tx)._records_in_pages(sql, params, documents=documents)
-        return self._records_in_pages(sql, params, documents=documents)
+                return cast(_Session, tx)._records_in_pages(sql, params, columns=columns)
+        return self._records_in_pages(sql, params, columns=columns)
 
-    def _records_in_pages(self, sql: str, params: Params, *, documents: bool) -> list[Record]:
+    def _records_in_pages(self, sql: str, params: Params, *, columns: int | None) -> list[Record]:
         query = sql.strip().rstrip(";")
-        template = _MATERIALIZE_DOCUMENTS if documents else _MATERIALIZE_ROWS
+        documents = columns is None
+        if columns is None:
+            statement = _MATERIALIZE_DOCUMENTS.format(query=query)
+        else:
+            # Columns are renamed by position (alex_c1, ...): a table cannot hold two columns of
+            # one name, which a SELECT may well return (a.id, p.id).
+            names = ", ".join(f"alex_c{i}" for i in range(1, columns + 1))
+            statement = _MATERIALIZE_ROWS.format(query=query, columns=names)
         # The statement is the repository's static SQL, wrapped whole; no value is interpolated.
+        # The only generated text is the alex_cN names, from the row model's width.
         try:
-            self._statement(template.format(query=query), params)
+            self._statement(statement, params)
         except (InvalidInput, InternalError) as exc:
             # e.g. a write with RETURNING cannot be wrapped (and has run already)
             raise InternalError("a result over 1 MiB is read in pages only for a query") from exc

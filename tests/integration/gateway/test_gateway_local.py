@@ -274,6 +274,23 @@ def test_rows_over_1_mib_are_read_back_in_pages(migrated: Gateway) -> None:
     assert migrated.calls - before < 20
 
 
+class Pair(BaseModel):
+    left: int
+    right: int
+    filler: str
+
+
+def test_rows_over_1_mib_with_repeated_column_names_are_read_back(migrated: Gateway) -> None:
+    # Two columns named n, as a join of two tables' ids would return
+    sql = (
+        "SELECT a.n, b.n, repeat('x', 1024) FROM generate_series(1, 1500) AS a(n) "
+        "JOIN generate_series(1, 1500) AS b(n) ON b.n = a.n ORDER BY a.n"
+    )
+    found = migrated.rows(sql, None, Pair)
+    assert len(found) == 1500
+    assert all(p.left == p.right for p in found)
+
+
 def test_rows_over_1_mib_inside_a_transaction_keep_the_transaction_usable(
     migrated: Gateway, probe: str
 ) -> None:
