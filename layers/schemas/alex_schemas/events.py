@@ -1,6 +1,6 @@
 """Every event the data function understands, and `DataEvent`, their union on `type`.
 
-Each event class names its result model through its base: `GetPortfolio(Event[Portfolio])`
+Each event class names its result model through its base: `GetPortfolio(UserEvent[Portfolio])`
 means `DataClient.call(GetPortfolio(...))` is typed `Portfolio`, and
 `GetPortfolio.result_model()` is `Portfolio` at run time.
 

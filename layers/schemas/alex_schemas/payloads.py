@@ -27,8 +27,12 @@ _PAYLOAD = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 ChartType = Literal["pie", "bar", "donut", "horizontalBar", "line"]
 ChartKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+# CSS hex colours: #RGB, #RGBA, #RRGGBB, #RRGGBBAA
 HexColor = Annotated[
-    str, StringConstraints(pattern=r"^#(?:[0-9A-Fa-f]{3}){1,2}(?:[0-9A-Fa-f]{2})?$")
+    str,
+    StringConstraints(
+        pattern=r"^#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$"
+    ),
 ]
 ChartNumber = Annotated[Decimal, Field(allow_inf_nan=False), ExactNumber]
 

@@ -117,6 +117,7 @@ def test_job_view_types_every_payload() -> None:
         {"type": "scatter"},
         {"data": []},
         {"data": [{"name": "A", "value": 1, "percentage": 100, "color": "blue"}]},
+        {"data": [{"name": "A", "value": 1, "percentage": 100, "color": "#12345"}]},
         {"data": [{"name": "A", "value": 1, "percentage": 101, "color": "#fff"}]},
         {"data": [{"name": "A", "value": "NaN", "percentage": 1, "color": "#fff"}]},
     ],
