@@ -111,6 +111,33 @@ def test_statement_timeout_is_statement_timeout_exception(impatient: LocalDataAp
     assert dict(caught.value.response).get("dbConnectionId")
 
 
+def test_continue_after_timeout_answers_timeout_but_finishes_the_statement(
+    impatient: LocalDataApi, execute: Execute, table: str
+) -> None:
+    client = boto3.client("rds-data", endpoint_url=impatient.endpoint_url)
+    arns = Arns(resourceArn=impatient.cluster_arn, secretArn=impatient.secret_arn)
+    execute(f"CREATE TABLE {table} (id int)")
+    # When a statement outlasting the timeout runs with continueAfterTimeout
+    with pytest.raises(client.exceptions.StatementTimeoutException):
+        client.execute_statement(
+            sql=f"INSERT INTO {table} SELECT 1 FROM pg_sleep(0.8)",
+            continueAfterTimeout=True,
+            **arns,
+        )
+    # Then the caller was answered at the timeout, yet the statement ran on and committed
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if execute(f"SELECT count(*) FROM {table}")["records"] == [[{"longValue": 1}]]:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the statement did not finish after the call timed out")
+    # And every pooled connection, the one it used included, has the normal timeout again
+    for _ in range(6):
+        answer = client.execute_statement(sql="SHOW statement_timeout", **arns)
+        assert answer["records"] == [[{"stringValue": "300ms"}]]
+
+
 def test_injected_resuming_fails_the_next_calls_then_recovers(
     local_data_api: LocalDataApi, rds_data: RDSDataServiceClient, arns: Arns
 ) -> None:

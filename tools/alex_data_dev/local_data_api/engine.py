@@ -8,6 +8,7 @@ transaction alone until commit, rollback or the idle timeout hands it back.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 import logging
@@ -40,6 +41,7 @@ MULTIPLE_WITH_PARAMETERS = "ERROR: cannot insert multiple commands into a prepar
 RESUMING_OPERATIONS = frozenset({"ExecuteStatement", "BatchExecuteStatement", "BeginTransaction"})
 _ADAPTERS = values.build_adapters()
 _DML_TAGS = ("INSERT", "UPDATE", "DELETE", "MERGE")
+_SET_TIMEOUT = "SELECT set_config('statement_timeout', %s, false)"
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Engine:
         self._faults: dict[str, int] = {}
         self._faults_lock = threading.Lock()
         self._type_names = TypeNames()
+        self._timeout_ms = int(self.config.statement_timeout * 1000)
         self._closed = threading.Event()
         self._pool_for(config.database)
         self._reaper = threading.Thread(target=self._reap, name="data-api-reaper", daemon=True)
@@ -112,7 +115,7 @@ class Engine:
         with self._pools_lock:
             pool = self._pools.get(database)
             if pool is None:
-                timeout_ms = int(self.config.statement_timeout * 1000)
+                timeout_ms = self._timeout_ms
                 conninfo = make_conninfo(
                     self.config.dsn,
                     dbname=database,
@@ -307,36 +310,83 @@ class Engine:
         self._check_resources(request, "ExecuteStatement")
         scanned = self._scan(request)
         params = values.bind(scanned.names, request.get("parameters"))
+        if request.get("continueAfterTimeout"):
+            return self._execute_detached(request, scanned, params)
+        with self._connection(request) as (conn, _):
+            return self._execute_on(conn, request, scanned, params)
+
+    def _execute_detached(
+        self, request: Mapping[str, Any], scanned: ScannedSql, params: list[object]
+    ) -> bytes:
+        """continueAfterTimeout: the call still answers StatementTimeoutException when the
+        statement timeout passes, but the statement runs on to its end (AWS advises it for
+        DDL, which must not be cut short)."""
+        done = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                with self._connection(request) as (conn, _):
+                    conn.execute(_SET_TIMEOUT, ["0"])
+                    outcome["conn"] = conn.info.backend_pid
+                    try:
+                        outcome["body"] = self._execute_on(conn, request, scanned, params)
+                    finally:
+                        # Fails harmlessly in an aborted transaction, whose rollback restores it.
+                        with contextlib.suppress(psycopg.Error):
+                            conn.execute(_SET_TIMEOUT, [str(self._timeout_ms)])
+            except BaseException as exc:
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="data-api-detached", daemon=True).start()
+        if not done.wait(self.config.statement_timeout):
+            raise DataApiError(
+                "StatementTimeoutException",
+                "The statement is still running (continueAfterTimeout); the call timed out.",
+                dbConnectionId=outcome.get("conn", 0),
+            )
+        if "error" in outcome:
+            raise outcome["error"]
+        body: bytes = outcome["body"]
+        return body
+
+    def _execute_on(
+        self,
+        conn: psycopg.Connection[Any],
+        request: Mapping[str, Any],
+        scanned: ScannedSql,
+        params: list[object],
+    ) -> bytes:
         options = request.get("resultSetOptions") or {}
         decimal_as_number = options.get("decimalReturnType") == "DOUBLE_OR_LONG"
         long_as_string = options.get("longReturnType") == "STRING"
         as_json = request.get("formatRecordsAs") == "JSON"
-        with self._connection(request) as (conn, _):
-            cursor = self._run(conn, lambda c: c.execute(scanned.sql, params or None))
-            description = cursor.description
-            if description is None:
-                response = {
-                    "numberOfRecordsUpdated": max(cursor.rowcount, 0),
-                    "generatedFields": [],
-                }
-                return json.dumps(response).encode()
-            rows = cursor.fetchall()
-            tag = (cursor.statusmessage or "").split(" ", 1)[0]
-            updated = len(rows) if tag in _DML_TAGS else 0
-            if as_json:
-                formatted = self._formatted_records(rows, description, options)
-                response = {"numberOfRecordsUpdated": updated, "formattedRecords": formatted}
-                return json.dumps(response).encode()
-            fragments = [
-                values.fragment_for(c.type_code, decimal_as_number, long_as_string)
-                for c in description
-            ]
-            parts = ['{"records":', values.records_json(rows, fragments)]
-            parts.append(f',"numberOfRecordsUpdated":{updated}')
-            if request.get("includeResultMetadata"):
-                metadata = column_metadata(conn, cursor, self._type_names)
-                parts.append(f',"columnMetadata":{json.dumps(metadata)}')
-            parts.append("}")
+        cursor = self._run(conn, lambda c: c.execute(scanned.sql, params or None))
+        description = cursor.description
+        if description is None:
+            response = {
+                "numberOfRecordsUpdated": max(cursor.rowcount, 0),
+                "generatedFields": [],
+            }
+            return json.dumps(response).encode()
+        rows = cursor.fetchall()
+        tag = (cursor.statusmessage or "").split(" ", 1)[0]
+        updated = len(rows) if tag in _DML_TAGS else 0
+        if as_json:
+            formatted = self._formatted_records(rows, description, options)
+            response = {"numberOfRecordsUpdated": updated, "formattedRecords": formatted}
+            return json.dumps(response).encode()
+        fragments = [
+            values.fragment_for(c.type_code, decimal_as_number, long_as_string) for c in description
+        ]
+        parts = ['{"records":', values.records_json(rows, fragments)]
+        parts.append(f',"numberOfRecordsUpdated":{updated}')
+        if request.get("includeResultMetadata"):
+            metadata = column_metadata(conn, cursor, self._type_names)
+            parts.append(f',"columnMetadata":{json.dumps(metadata)}')
+        parts.append("}")
         body = "".join(parts).encode()
         if len(body) > MAX_RESPONSE_BYTES:
             raise bad_request(RESPONSE_TOO_LARGE)
