@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from alex_data_dev.local_data_api import values
@@ -498,8 +498,3 @@ class Engine:
     def open_transactions(self) -> int:
         with self._transactions_lock:
             return len(self._transactions)
-
-
-def database_of(dsn: str) -> str | None:
-    name = conninfo_to_dict(dsn).get("dbname")
-    return None if name is None else str(name)
