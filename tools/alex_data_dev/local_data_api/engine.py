@@ -153,7 +153,8 @@ class Engine:
             transactions = list(self._transactions.values())
             self._transactions.clear()
         for tx in transactions:
-            self._finish(tx, "ROLLBACK")
+            with contextlib.suppress(DataApiError):  # a broken connection is closed anyway
+                self._finish(tx, "ROLLBACK")
         with self._pools_lock:
             pools = list(self._pools.values())
             self._pools.clear()
@@ -178,7 +179,10 @@ class Engine:
                     "rolling back a transaction idle for over %ss", self.config.transaction_timeout
                 )
                 tx.lock.release()
-                self._finish(tx, "ROLLBACK")
+                try:
+                    self._finish(tx, "ROLLBACK")
+                except DataApiError:
+                    log.warning("rolling back an expired transaction failed", exc_info=True)
 
     # --- faults -------------------------------------------------------------------------------
 
@@ -335,6 +339,8 @@ class Engine:
                         # Fails harmlessly in an aborted transaction, whose rollback restores it.
                         with contextlib.suppress(psycopg.Error):
                             conn.execute(_SET_TIMEOUT, [str(self._timeout_ms)])
+            except psycopg.Error as exc:
+                outcome["error"] = DataApiError("DatabaseErrorException", format_pg_error(exc))
             except BaseException as exc:
                 outcome["error"] = exc
             finally:
