@@ -61,7 +61,7 @@ class EngineConfig:
     transaction_timeout: float = 180.0
     statement_timeout: float = 45.0
     instance_id: str = "alex-local-instance-1"
-    pool_max: int = 20
+    pool_max: int = 50  # transactions each hold one; Aurora has no small limit here
 
 
 def format_pg_error(error: psycopg.Error) -> str:
