@@ -97,6 +97,45 @@ class _RunAs:
     gid: int
 
 
+_PREFIX = "alex-pg-"
+_OWNER = "owner.pid"  # the process that started the cluster; gone means orphaned
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        first = path.read_text().split("\n", 1)[0].strip()
+    except OSError:
+        return None
+    return int(first) if first.isdigit() else None
+
+
+def _remove_orphans(root: Path) -> None:
+    """Stop and delete clusters whose starter died without cleaning up (SIGKILL, a crash), so
+    they do not pile up in RAM. A directory without an owner file is still being set up."""
+    for directory in root.glob(_PREFIX + "*"):
+        owner = _read_pid(directory / _OWNER)
+        if owner is None or _alive(owner):
+            continue
+        postmaster = _read_pid(directory / "data" / "postmaster.pid")
+        if postmaster is not None and _alive(postmaster):
+            with contextlib.suppress(OSError):
+                os.kill(postmaster, signal.SIGINT)  # fast shutdown
+            deadline = time.monotonic() + 10
+            while _alive(postmaster) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def _scratch_root() -> str:
     """Where the cluster lives: RAM (/dev/shm) when it has room, since a throwaway cluster
     needs no disk and initdb, copies and commits run several times faster there."""
@@ -180,7 +219,10 @@ class ThrowawayPostgres:
     def start(self) -> None:
         binaries = self._binaries or find_server_binaries()
         run_as = _unprivileged_user()
-        self._tmp = Path(tempfile.mkdtemp(prefix="alex-pg-", dir=_scratch_root()))
+        root = _scratch_root()
+        _remove_orphans(Path(root))
+        self._tmp = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=root))
+        (self._tmp / _OWNER).write_text(str(os.getpid()))
         try:
             if run_as is not None:
                 os.chown(self._tmp, run_as.uid, run_as.gid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import boto3
 import psycopg
 import pytest
+from alex_data_dev.postgres import ThrowawayPostgres
 
 
 def _read_until_ready(process: subprocess.Popen[str]) -> tuple[dict[str, str], str]:
@@ -98,3 +100,32 @@ def test_serve_prints_exports_serves_and_cleans_up_on_signal(
             process.wait()
         assert process.stdout is not None
         process.stdout.close()
+
+
+def test_a_killed_servers_cluster_is_removed_by_the_next_start() -> None:
+    # Given a serve killed outright, which leaves its PostgreSQL running and its files behind
+    process = subprocess.Popen(  # noqa: S603 - our own console script
+        [str(Path(sys.executable).parent / "alex-data"), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        _, ready = _read_until_ready(process)
+    finally:
+        process.kill()
+        process.wait()
+        assert process.stdout is not None
+        process.stdout.close()
+    found = re.search(r"PostgreSQL in (\S+);", ready)
+    assert found, ready
+    orphan = Path(found.group(1))
+    postmaster = int((orphan / "data" / "postmaster.pid").read_text().split()[0])
+    assert orphan.is_dir()
+    # When the next throwaway PostgreSQL starts
+    with ThrowawayPostgres():
+        pass
+    # Then the orphan's server was stopped and its directory removed
+    assert not orphan.exists()
+    with pytest.raises(ProcessLookupError):
+        os.kill(postmaster, 0)
