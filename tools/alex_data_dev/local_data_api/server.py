@@ -5,9 +5,8 @@ Also a small control surface for tests under `/_local/` (not part of the Data AP
 `{"DatabaseResumingException": 2}` to make the next two eligible calls fail with that error.
 
 The HTTP/1.1 handling is our own, small and strict: keep-alive, Content-Length bodies, one
-write per response. http.server's handler parses headers through the email package and
-costs about half a millisecond a call; this one a fraction of that, which is most of the
-endpoint's added cost per call.
+write per response. http.server's handler parses headers through the email package and, on
+this machine, cost about 0.3 ms more per call, a third of the endpoint's whole added cost.
 """
 
 from __future__ import annotations
