@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from pydantic import ValidationError
+
 from alex_schemas.envelope import (
     ConflictError,
     DataError,
@@ -144,7 +146,14 @@ class DataClient:
     def call(self, event: Event[R]) -> R:
         """Invoke the function with `event`; its typed result, or the error as an exception."""
         raw = self._invoke(event.model_dump_json().encode())
-        envelope = parse_envelope(raw, event.result_model())
+        model = event.result_model()
+        try:
+            envelope = parse_envelope(raw, model)
+        except ValidationError as exc:
+            # The function and this layer disagree on the contract (a layer out of date?):
+            # nothing the caller can fix by changing the event.
+            msg = f"answer to {type(event).__name__} is not a valid {model.__name__}: {exc}"
+            raise InternalError(msg) from exc
         if isinstance(envelope, ErrorEnvelope):
             raise DataError.from_info(envelope.error)
         return envelope.result

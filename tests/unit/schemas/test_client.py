@@ -349,8 +349,9 @@ def test_call_any_validates_the_result_of_an_event_known_only_at_run_time() -> N
     assert isinstance(result, UserView)
     # and an answer of the wrong shape is refused, not passed through
     wrong = DataClient.in_process(lambda _event, _context: {"ok": True, "result": {"user": {}}})
-    with pytest.raises(ValidationError):
+    with pytest.raises(InternalError, match="answer to GetUser is not a valid UserView") as raised:
         wrong.call_any(event)
+    assert isinstance(raised.value.__cause__, ValidationError)
 
 
 @pytest.mark.parametrize(
