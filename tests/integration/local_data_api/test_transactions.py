@@ -141,3 +141,27 @@ def test_idle_transaction_is_rolled_back_after_the_timeout(
     with pytest.raises(client.exceptions.TransactionNotFoundException):
         client.commit_transaction(transactionId=tx, **arns)
     assert count(execute, table) == 0
+
+
+def test_a_busy_transaction_still_ends_at_its_maximum_age(
+    local_data_api: LocalDataApi, execute: Execute
+) -> None:
+    # Given an endpoint whose transactions may live 0.6 s (Aurora: 24 hours)
+    with LocalDataApi(dsn=local_data_api.dsn, transaction_max_age=0.6) as api:
+        client = boto3.client("rds-data", endpoint_url=api.endpoint_url)
+        arns = Arns(resourceArn=api.cluster_arn, secretArn=api.secret_arn)
+        tx = client.begin_transaction(**arns)["transactionId"]
+        # When it is kept busy past that age
+        started = time.monotonic()
+        ended_after = None
+        while time.monotonic() - started < 5:
+            try:
+                client.execute_statement(sql="SELECT 1", transactionId=tx, **arns)
+            except client.exceptions.TransactionNotFoundException:
+                ended_after = time.monotonic() - started
+                break
+            time.sleep(0.05)
+        # Then it was ended although it never sat idle, and not before its time
+        assert ended_after is not None
+        assert ended_after >= 0.6
+        assert api.open_transactions() == 0

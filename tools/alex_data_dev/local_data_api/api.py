@@ -38,6 +38,7 @@ class LocalDataApi:
         transaction_timeout: float = 180.0,
         *,
         statement_timeout: float = 45.0,
+        transaction_max_age: float = 24 * 3600.0,
     ) -> None:
         self._given_dsn = dsn
         self.host = host
@@ -45,6 +46,7 @@ class LocalDataApi:
         self.database = database
         self.transaction_timeout = transaction_timeout
         self.statement_timeout = statement_timeout
+        self.transaction_max_age = transaction_max_age
         self.cluster_arn = CLUSTER_ARN
         self.secret_arn = SECRET_ARN
         self.region = REGION
@@ -75,6 +77,7 @@ class LocalDataApi:
                     secret_arn=self.secret_arn,
                     transaction_timeout=self.transaction_timeout,
                     statement_timeout=self.statement_timeout,
+                    transaction_max_age=self.transaction_max_age,
                 )
             )
             self._server = DataApiHttpServer(self._engine, self.host, self._port)

@@ -50,6 +50,7 @@ class _Transaction:
     pool: ConnectionPool
     lock: threading.Lock = field(default_factory=threading.Lock)
     last_used: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class EngineConfig:
     secret_arn: str
     transaction_timeout: float = 180.0
     statement_timeout: float = 45.0
+    transaction_max_age: float = 24 * 3600.0  # Aurora ends any transaction after 24 hours
     instance_id: str = "alex-local-instance-1"
     pool_max: int = 50  # transactions each hold one; Aurora has no small limit here
 
@@ -163,21 +165,21 @@ class Engine:
         self._reaper.join(timeout=5)
 
     def _reap(self) -> None:
-        interval = min(1.0, self.config.transaction_timeout / 4)
+        config = self.config
+        interval = min(1.0, config.transaction_timeout / 4, config.transaction_max_age / 4)
         while not self._closed.wait(interval):
             now = time.monotonic()
             expired: list[_Transaction] = []
             with self._transactions_lock:
                 for tx_id, tx in list(self._transactions.items()):
-                    if now - tx.last_used > self.config.transaction_timeout and tx.lock.acquire(
-                        blocking=False
-                    ):
+                    idle = now - tx.last_used > config.transaction_timeout
+                    too_old = now - tx.started > config.transaction_max_age
+                    # A transaction busy with a statement (locked) waits for the next round.
+                    if (idle or too_old) and tx.lock.acquire(blocking=False):
                         del self._transactions[tx_id]
                         expired.append(tx)
             for tx in expired:
-                log.info(
-                    "rolling back a transaction idle for over %ss", self.config.transaction_timeout
-                )
+                log.info("rolling back a transaction idle or open for too long")
                 tx.lock.release()
                 try:
                     self._finish(tx, "ROLLBACK")
