@@ -17,17 +17,7 @@ import psycopg
 from alex_data_dev.local_data_api import values as v
 
 # java.sql.Types
-BIT, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE, NUMERIC, CHAR, VARCHAR = (
-    -7,
-    5,
-    4,
-    -5,
-    7,
-    8,
-    2,
-    1,
-    12,
-)
+BIT, SMALLINT, INTEGER, BIGINT, REAL, DOUBLE, NUMERIC, CHAR, VARCHAR = -7, 5, 4, -5, 7, 8, 2, 1, 12
 DATE, TIME, TIMESTAMP, BINARY, OTHER, ARRAY = 91, 92, 93, -2, 1111, 2003
 
 _JDBC_TYPE = {

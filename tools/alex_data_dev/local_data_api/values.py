@@ -34,47 +34,15 @@ from alex_data_dev.local_data_api.errors import DataApiError, bad_request
 Field = dict[str, Any]
 
 # PostgreSQL type oids (stable: pg_type.dat)
-BOOL, BYTEA, INT8, INT2, INT4, OID, JSON, FLOAT4, FLOAT8, MONEY = (
-    16,
-    17,
-    20,
-    21,
-    23,
-    26,
-    114,
-    700,
-    701,
-    790,
-)
-BPCHAR, VARCHAR, TEXT, NAME, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ = (
-    1042,
-    1043,
-    25,
-    19,
-    1082,
-    1083,
-    1114,
-    1184,
-    1186,
-    1266,
-)
-NUMERIC, UUID, JSONB, TIMESTAMPTZ_ARRAY = 1700, 2950, 3802, 1185
+BOOL, BYTEA, NAME, INT8, INT2, INT4, TEXT, OID, JSON = 16, 17, 19, 20, 21, 23, 25, 26, 114
+FLOAT4, FLOAT8, MONEY, BPCHAR, VARCHAR = 700, 701, 790, 1042, 1043
+DATE, TIME, TIMESTAMP, TIMESTAMPTZ, TIMESTAMPTZ_ARRAY = 1082, 1083, 1114, 1184, 1185
+INTERVAL, TIMETZ, NUMERIC, UUID, JSONB = 1186, 1266, 1700, 2950, 3802
 
 INTEGER_OIDS = frozenset({INT2, INT4, INT8, OID})
 # Read as PostgreSQL prints them (psycopg's C text loader), never as Python objects.
-_TEXT_LOADED = (
-    NUMERIC,
-    JSON,
-    JSONB,
-    DATE,
-    TIME,
-    TIMETZ,
-    TIMESTAMP,
-    TIMESTAMPTZ,
-    INTERVAL,
-    UUID,
-    MONEY,
-)
+_TEMPORAL = (DATE, TIME, TIMETZ, TIMESTAMP, TIMESTAMPTZ, INTERVAL)
+_TEXT_LOADED = (NUMERIC, JSON, JSONB, UUID, MONEY, *_TEMPORAL)
 _STRING_OIDS = frozenset({TEXT, VARCHAR, BPCHAR, NAME, *_TEXT_LOADED}) - {TIMESTAMPTZ}
 FLOAT_OIDS = frozenset({FLOAT4, FLOAT8})
 
