@@ -209,9 +209,9 @@ def test_concurrent_callers_are_served_in_parallel(
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    # Then all succeed, far sooner than one after another (2.4 s)
+    # Then all succeed, sooner than one after another could (2.4 s)
     assert errors == []
-    assert elapsed < 1.5
+    assert elapsed < 2.0
 
 
 def test_another_database_is_reached_and_a_missing_one_refused(execute: Execute) -> None:

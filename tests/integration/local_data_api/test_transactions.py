@@ -150,9 +150,9 @@ def test_a_busy_transaction_still_ends_at_its_maximum_age(
     with LocalDataApi(dsn=local_data_api.dsn, transaction_max_age=0.6) as api:
         client = boto3.client("rds-data", endpoint_url=api.endpoint_url)
         arns = Arns(resourceArn=api.cluster_arn, secretArn=api.secret_arn)
+        started = time.monotonic()  # before the transaction begins: its age is at least ours
         tx = client.begin_transaction(**arns)["transactionId"]
         # When it is kept busy past that age
-        started = time.monotonic()
         ended_after = None
         while time.monotonic() - started < 5:
             try:
