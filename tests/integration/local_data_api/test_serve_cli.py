@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import boto3
@@ -20,15 +21,18 @@ def _read_until_ready(process: subprocess.Popen[str]) -> tuple[dict[str, str], s
     """The exports printed before READY, and the READY line."""
     assert process.stdout is not None
     exports: dict[str, str] = {}
-    while True:
-        line = process.stdout.readline()
-        if not line:
-            break
-        if line.startswith("READY"):
-            return exports, line
-        match = re.fullmatch(r"export (\w+)=(\S+)\n", line)
-        assert match, f"unexpected line before READY: {line!r}"
-        exports[match.group(1)] = match.group(2)
+    # A server that never gets READY is killed, which ends the read below instead of the run.
+    watchdog = threading.Timer(60, process.kill)
+    watchdog.start()
+    try:
+        while line := process.stdout.readline():
+            if line.startswith("READY"):
+                return exports, line
+            match = re.fullmatch(r"export (\w+)=(\S+)\n", line)
+            assert match, f"unexpected line before READY: {line!r}"
+            exports[match.group(1)] = match.group(2)
+    finally:
+        watchdog.cancel()
     pytest.fail(f"no READY line; got {exports}")
 
 
