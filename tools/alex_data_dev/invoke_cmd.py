@@ -15,34 +15,9 @@ import argparse
 import contextlib
 import json
 import sys
-import time
-import uuid
-from dataclasses import dataclass, field
 from typing import Any, cast
 
-__all__ = ["LocalContext", "run"]
-
-
-@dataclass
-class LocalContext:
-    """The parts of Lambda's context object the handler and Powertools read."""
-
-    function_name: str = "alex-data-local"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    timeout_seconds: float = 30.0
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = "/aws/lambda/alex-data-local"
-    log_stream_name: str = "local"
-    _started: float = field(default_factory=time.monotonic)
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        left = self.timeout_seconds - (time.monotonic() - self._started)
-        return max(0, int(left * 1000))
+__all__ = ["run"]
 
 
 def _read(source: str) -> Any:
@@ -65,10 +40,11 @@ def run(args: argparse.Namespace) -> int:
     # the answer only, so everything the function prints goes to stderr.
     with contextlib.redirect_stdout(sys.stderr):
         from alex_data.handler import lambda_handler
+        from alex_schemas.client import LocalLambdaContext
         from aws_lambda_powertools.utilities.typing import LambdaContext
 
         try:
-            answer = lambda_handler(event, cast(LambdaContext, LocalContext()))
+            answer = lambda_handler(event, cast(LambdaContext, LocalLambdaContext()))
         except Exception as exc:  # the handler raising is what the exit status reports
             print(f"alex-data invoke: the handler raised {exc!r}", file=sys.stderr)
             return 1

@@ -15,8 +15,8 @@ from typing import Any, cast
 import pytest
 from alex_data.gateway import Gateway, RetryPolicy
 from alex_data.handler import build_handler
-from alex_data_dev.invoke_cmd import LocalContext
 from alex_data_dev.local_data_api import LocalDataApi
+from alex_schemas.client import LocalLambdaContext
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 Handler = Callable[[Any, LambdaContext], Any]
@@ -48,7 +48,7 @@ def user(migrated: Gateway) -> Iterator[str]:
 
 
 def invoke(handler: Handler, event: Any) -> Any:
-    return handler(event, cast(LambdaContext, LocalContext()))
+    return handler(event, cast(LambdaContext, LocalLambdaContext()))
 
 
 def sqs(*bodies: tuple[str, object]) -> dict[str, Any]:
@@ -146,7 +146,7 @@ def test_a_database_that_stays_unavailable_is_a_retryable_error(
     handler: Handler, user: str, faults: LocalDataApi
 ) -> None:
     faults.inject_resuming(10_000)
-    context = LocalContext(timeout_seconds=2.0)
+    context = LocalLambdaContext(timeout_ms=2000)
     answer = handler({"type": "GetUser", "clerk_user_id": user}, cast(LambdaContext, context))
     assert answer["ok"] is False
     assert answer["error"]["code"] == "Unavailable"
@@ -161,7 +161,7 @@ def test_a_retryable_record_is_reported_for_retry(
     faults.inject_resuming(10_000)
     answer = handler(
         sqs(("m1", {"type": "GetUser", "clerk_user_id": user})),
-        cast(LambdaContext, LocalContext(timeout_seconds=2.0)),
+        cast(LambdaContext, LocalLambdaContext(timeout_ms=2000)),
     )
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
 

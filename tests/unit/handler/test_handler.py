@@ -20,7 +20,7 @@ from alex_data.errors import (
 )
 from alex_data.gateway import SqlRunner
 from alex_data.handler import Dispatcher, build_handler, is_sqs_batch, logger
-from alex_data_dev.invoke_cmd import LocalContext
+from alex_schemas.client import LocalLambdaContext
 from alex_schemas.events import DataEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
@@ -60,7 +60,7 @@ class FakeDispatcher:
 
 
 def context(remaining_s: float = 30.0) -> LambdaContext:
-    return cast(LambdaContext, LocalContext(timeout_seconds=remaining_s))
+    return cast(LambdaContext, LocalLambdaContext(timeout_ms=int(remaining_s * 1000)))
 
 
 def make(
