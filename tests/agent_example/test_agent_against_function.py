@@ -5,7 +5,6 @@ validate as the result models the layer declares, through the same JSON an invok
 from __future__ import annotations
 
 import json
-import pathlib
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -48,6 +47,7 @@ from alex_schemas.client import DataClient, LocalLambdaContext
 from botocore.config import Config
 
 from tests.agent_example import reporter_agent
+from tests.examples import EVENTS_DIR, REPLAY_ORDER
 
 pytestmark = pytest.mark.integration
 
@@ -176,42 +176,14 @@ def test_errors_arrive_as_the_layers_exceptions(client: DataClient, user: str) -
         client.call(GetPortfolio.model_construct(clerk_user_id="has space"))
 
 
-REPLAY_ORDER = [  # events/README.md
-    "upsert_user",
-    "get_user",
-    "upsert_instruments",
-    "update_prices",
-    "get_instruments",
-    "list_instruments",
-    "create_account",
-    "update_account",
-    "upsert_position",
-    "get_portfolio",
-    "create_job",
-    "start_job",
-    "update_report",
-    "update_charts",
-    "update_retirement",
-    "update_summary",
-    "complete_job",
-    "get_job",
-    "list_jobs",
-    "sqs_batch",
-    "fail_job",
-    "delete_position",
-    "delete_account",
-]
-
-
 def test_the_examples_replay_in_order_through_the_client(
     gateway: Gateway, client: DataClient
 ) -> None:
-    events_dir = pathlib.Path(__file__).resolve().parents[2] / "events"
-    assert sorted(REPLAY_ORDER) == sorted(p.stem for p in events_dir.glob("*.json"))
+    assert sorted(REPLAY_ORDER) == sorted(p.stem for p in EVENTS_DIR.glob("*.json"))
     handler: Callable[[dict[str, Any], Any], Any] = build_handler(database=lambda: gateway)
     try:
         for name in REPLAY_ORDER:
-            text = (events_dir / f"{name}.json").read_text()
+            text = (EVENTS_DIR / f"{name}.json").read_text()
             if name == "sqs_batch":
                 # the SQS example as Lambda delivers it: every record commits
                 answer = handler(json.loads(text), LocalLambdaContext())

@@ -11,7 +11,6 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -20,36 +19,9 @@ from alex_data.gateway import Gateway
 from alex_schemas.events import DataEvent, Event, parse_event
 from pydantic import BaseModel
 
+from tests.examples import EVENTS_DIR, REPLAY_ORDER
 from tests.integration.function.conftest import DELETE_INSTRUMENTS, DELETE_USER, run
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "events"
-
-# events/README.md: the order in which the examples replay against an empty database
-STORY = [
-    "upsert_user",
-    "get_user",
-    "upsert_instruments",
-    "update_prices",
-    "get_instruments",
-    "list_instruments",
-    "create_account",
-    "update_account",
-    "upsert_position",
-    "get_portfolio",
-    "create_job",
-    "start_job",
-    "update_report",
-    "update_charts",
-    "update_retirement",
-    "update_summary",
-    "complete_job",
-    "get_job",
-    "list_jobs",
-    "sqs_batch",
-    "fail_job",
-    "delete_position",
-    "delete_account",
-]
 USER = "user_demo_001"
 IDS = [
     "3f2a9c1e-5b7d-4e8a-9f10-2c4d6e8a0b11",  # the account
@@ -102,8 +74,8 @@ class Story:
         return text
 
     def events(self) -> Iterator[tuple[str, DataEvent]]:
-        for name in STORY:
-            text = self._rewrite((EXAMPLES / f"{name}.json").read_text())
+        for name in REPLAY_ORDER:
+            text = self._rewrite((EVENTS_DIR / f"{name}.json").read_text())
             if name == "sqs_batch":
                 for n, record in enumerate(json.loads(text)["Records"]):
                     yield f"sqs_batch[{n}]", parse_event(record["body"])

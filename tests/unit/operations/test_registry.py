@@ -12,10 +12,9 @@ from alex_data.dispatch import OPERATIONS, dispatch
 from alex_data.repositories import accounts, instruments, jobs, portfolio, positions, users
 from alex_schemas.events import EVENT_TYPES, DataEvent, Event, parse_event
 
+from tests.examples import EVENTS_DIR as EXAMPLES
 from tests.unit.operations import documents as doc
 from tests.unit.operations.fakes import FakeDb
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "events"
 
 
 def _union_members() -> list[type[Event[Any]]]:
