@@ -8,7 +8,7 @@ Skipped unless the stack's outputs are in the environment (names as `DataClient`
     ALEX_E2E_DLQ_WAIT_SECONDS optional, default 900: how long to wait for the poison message
                               (maxReceiveCount receives, one visibility timeout apart)
 
-plus the usual AWS credentials and region. docs/readme/deploy.md shows how to export them from
+plus the usual AWS credentials and region. docs/deploy.md shows how to export them from
 the stack. The tests write users named `e2e_<random>`, which they leave behind (the contract
 has no DeleteUser); a paused cluster makes the first call wait ~15 s while it resumes.
 """
@@ -36,7 +36,7 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(
         not all(os.environ.get(name) for name in REQUIRED),
-        reason=f"no deployed stack: set {', '.join(REQUIRED)} (docs/readme/deploy.md)",
+        reason=f"no deployed stack: set {', '.join(REQUIRED)} (docs/deploy.md)",
     ),
 ]
 
