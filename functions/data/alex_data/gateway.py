@@ -530,13 +530,21 @@ class _Session:
             try:
                 found = self._statement(_PAGE, {"after": len(records), "page": page})
             except ResponseTooLarge:
+                if documents:
+                    # The next document's length says whether it needs slices by itself (a
+                    # portfolio over 1 MiB is one document: no use halving pages down to 1) or
+                    # how many such documents a page can hold.
+                    n = len(records) + 1
+                    length = self._document_length(n)
+                    if length is None or page == 1 or 2 * length > _SLICE_CHARS:
+                        records.append(self._document_in_slices(n, length))
+                        continue
+                    page = max(1, min(page // 2, _SLICE_CHARS // length))
+                    continue
                 if page > 1:
                     page //= 2
                     continue
-                if not documents:
-                    raise InternalError("one row exceeds the Data API's 1 MiB limit") from None
-                records.append(self._document_in_slices(len(records) + 1))
-                continue
+                raise InternalError("one row exceeds the Data API's 1 MiB limit") from None
             batch = found.get("records", [])
             # drop alex_n, the numbering added above
             records.extend(list(record)[1:] for record in batch)
@@ -545,10 +553,14 @@ class _Session:
         self._statement(_DROP_LARGE, None)
         return records
 
-    def _document_in_slices(self, n: int) -> Record:
+    def _document_length(self, n: int) -> int | None:
+        """Characters of the n-th materialized document; None for a NULL one."""
         found = self._statement(_DOCUMENT_LENGTH, {"n": n}).get("records", [])
         length = field_value(found[0][0]) if found else None
-        if not isinstance(length, int):
+        return length if isinstance(length, int) else None
+
+    def _document_in_slices(self, n: int, length: int | None) -> Record:
+        if length is None:
             return [{"isNull": True}]
         parts: list[str] = []
         start, size = 1, _SLICE_CHARS

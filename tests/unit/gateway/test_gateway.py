@@ -411,6 +411,39 @@ def test_a_document_over_the_limit_is_read_back_in_slices() -> None:
     assert sizes == [786432, 393216, 196608, 98304, 98304, 98304, 98304]
 
 
+def test_one_document_over_the_limit_goes_to_slices_without_halving_pages() -> None:
+    # Given one 1.2 MB document (a large portfolio) and a response limit of 1 MiB of text
+    text = '{"symbol": "' + "V" * 1_200_000 + '", "quantity": 2}'
+    limit = 1_048_576
+
+    def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        if operation != "execute_statement":
+            return default_responder(operation, request)
+        sql = request["sql"]
+        values = {p["name"]: p["value"] for p in request.get("parameters", [])}
+        if sql.startswith("SELECT length"):
+            return records([{"longValue": len(text)}])
+        if sql.startswith("SELECT substr"):
+            start, count = values["start"]["longValue"], values["count"]["longValue"]
+            if count > limit:
+                raise client_error("BadRequestException", TOO_LARGE)
+            return records([{"stringValue": text[start - 1 : start - 1 + count]}])
+        if sql.startswith(("CREATE", "DROP")):
+            return {"records": []}
+        if sql.startswith("SELECT * FROM alex_large_result") and values["after"]["longValue"]:
+            return {"records": []}
+        raise client_error("BadRequestException", TOO_LARGE)
+
+    api = FakeDataApi(respond)
+    # When it is asked for
+    found = make(api).document("SELECT to_jsonb(h) FROM holdings h", None, Holding)
+    # Then one page is tried, its length read, and the document comes in two slices
+    assert found == Holding(symbol="V" * 1_200_000, quantity=Decimal(2))
+    paged = [s for s in api.statements() if s.startswith("SELECT * FROM alex_large_result")]
+    sliced = [s for s in api.statements() if s.startswith("SELECT substr")]
+    assert (len(paged), len(sliced)) == (2, 2)  # the first page, and the one after the slices
+
+
 class Holding(BaseModel):
     symbol: str
     quantity: Decimal
