@@ -88,7 +88,7 @@ from alex_schemas.vocab import AccountType, InstrumentType
 
 # --- targets ------------------------------------------------------------------------------
 # Chosen after measuring on the project's 2-core build machine (shared with other work while
-# it ran; figures in docs/readme/bench.md), with about 2x headroom over the p50s seen, so that
+# it ran; figures in docs/bench.md), with about 2x headroom over the p50s seen, so that
 # a MISS means a regression and not a noisy run. They are this machine's figures, not Lambda's:
 # there each Data API call is a network round trip to Aurora, which these local calls replace
 # with a loopback HTTP call to the local endpoint.
