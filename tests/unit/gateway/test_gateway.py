@@ -376,9 +376,9 @@ def test_a_result_over_the_limit_is_read_back_in_pages_that_fit() -> None:
     assert pages == [1000, 500, 250, 250, 250, 250, 250]
 
 
-def test_a_document_over_the_limit_is_read_back_in_slices() -> None:
-    # Given one document too large for any response, and its text in the temporary table
-    text = '{"symbol": "' + "V" * 300_000 + '", "quantity": 1.25}'
+def document_api(text: str, slice_limit: int) -> FakeDataApi:
+    """A Data API holding one materialized document too large for any page; a slice of it
+    fits a response up to `slice_limit` characters."""
 
     def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
         if operation != "execute_statement":
@@ -389,7 +389,7 @@ def test_a_document_over_the_limit_is_read_back_in_slices() -> None:
             return records([{"longValue": len(text)}])
         if sql.startswith("SELECT substr"):
             start, count = values["start"]["longValue"], values["count"]["longValue"]
-            if count > 131072:  # this response limit holds 128 Ki characters
+            if count > slice_limit:
                 raise client_error("BadRequestException", TOO_LARGE)
             return records([{"stringValue": text[start - 1 : start - 1 + count]}])
         if sql.startswith(("CREATE", "DROP")):
@@ -398,7 +398,12 @@ def test_a_document_over_the_limit_is_read_back_in_slices() -> None:
             return {"records": []}
         raise client_error("BadRequestException", TOO_LARGE)
 
-    api = FakeDataApi(respond)
+    return FakeDataApi(respond)
+
+
+def test_a_document_over_the_limit_is_read_back_in_slices() -> None:
+    # Given one document too large for any response (a response holds 128 Ki characters)
+    api = document_api('{"symbol": "' + "V" * 300_000 + '", "quantity": 1.25}', 131072)
     # When the document is asked for
     found = make(api).document("SELECT to_jsonb(h) FROM holdings h", None, Holding)
     # Then it is reassembled from slices, halved until they fit
@@ -413,28 +418,7 @@ def test_a_document_over_the_limit_is_read_back_in_slices() -> None:
 
 def test_one_document_over_the_limit_goes_to_slices_without_halving_pages() -> None:
     # Given one 1.2 MB document (a large portfolio) and a response limit of 1 MiB of text
-    text = '{"symbol": "' + "V" * 1_200_000 + '", "quantity": 2}'
-    limit = 1_048_576
-
-    def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        if operation != "execute_statement":
-            return default_responder(operation, request)
-        sql = request["sql"]
-        values = {p["name"]: p["value"] for p in request.get("parameters", [])}
-        if sql.startswith("SELECT length"):
-            return records([{"longValue": len(text)}])
-        if sql.startswith("SELECT substr"):
-            start, count = values["start"]["longValue"], values["count"]["longValue"]
-            if count > limit:
-                raise client_error("BadRequestException", TOO_LARGE)
-            return records([{"stringValue": text[start - 1 : start - 1 + count]}])
-        if sql.startswith(("CREATE", "DROP")):
-            return {"records": []}
-        if sql.startswith("SELECT * FROM alex_large_result") and values["after"]["longValue"]:
-            return {"records": []}
-        raise client_error("BadRequestException", TOO_LARGE)
-
-    api = FakeDataApi(respond)
+    api = document_api('{"symbol": "' + "V" * 1_200_000 + '", "quantity": 2}', 1_048_576)
     # When it is asked for
     found = make(api).document("SELECT to_jsonb(h) FROM holdings h", None, Holding)
     # Then one page is tried, its length read, and the document comes in two slices
