@@ -10,8 +10,9 @@ File format. The Data API runs one statement per request, so a file is split int
 - a statement ends with `;` as the last thing on its line (trailing spaces allowed);
 - a `;` inside 'string literals' (including E'...' escapes), "quoted identifiers",
   -- line comments, /* block comments */ or dollar-quoted bodies ($$...$$, $tag$...$tag$)
-  never ends a statement, wherever it stands;
-- text that is only whitespace and comments is dropped.
+  never ends a statement, wherever it stands (`alex_data.sql_lexer` reads them, as the local
+  Data API does); one left unterminated is an error;
+- a statement of nothing but whitespace and comments is dropped.
 A file must not contain BEGIN/COMMIT: the runner owns the transaction. An applied file must not
 change afterwards (its SHA-256 is recorded and checked): add a new file instead.
 """
@@ -27,6 +28,7 @@ from pydantic import BaseModel
 
 from alex_data.errors import InternalError
 from alex_data.gateway import SqlRunner
+from alex_data.sql_lexer import Kind, tokenize
 
 __all__ = ["Migration", "apply_migrations", "load_migrations", "split_statements"]
 
@@ -117,99 +119,24 @@ def apply_migrations(db: SqlRunner, migrations: list[Migration] | None = None) -
 def split_statements(sql: str) -> list[str]:
     """Split a migration file into statements (see the module docstring for the rules)."""
     statements: list[str] = []
-    start = 0
-    i = 0
-    n = len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch == "-" and sql.startswith("--", i):
-            end = sql.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        if ch == "/" and sql.startswith("/*", i):
-            i = _skip_block_comment(sql, i)
-            continue
-        if ch == "'":
-            escapes = i > 0 and sql[i - 1] in "eE" and (i < 2 or not _is_word(sql[i - 2]))
-            i = _skip_quoted(sql, i, "'", backslash=escapes)
-            continue
-        if ch == '"':
-            i = _skip_quoted(sql, i, '"', backslash=False)
-            continue
-        if ch == "$":
-            tag = _dollar_tag(sql, i)
-            if tag is not None:
-                end = sql.find(tag, i + len(tag))
-                if end < 0:
-                    raise InternalError(f"unterminated dollar quote {tag}")
-                i = end + len(tag)
-                continue
-        if ch == ";" and _rest_of_line_blank(sql, i + 1):
-            _append(statements, sql[start : i + 1])
-            start = i + 1
-        i += 1
-    _append(statements, sql[start:])
+    start = end = 0
+    content = False  # sql[start:end] holds more than whitespace and comments
+    for token in tokenize(sql):
+        if not token.terminated:
+            line = sql.count("\n", 0, end) + 1
+            raise InternalError(f"unterminated {token.kind.value} at line {line}")
+        end += len(token.text)
+        if token.kind is not Kind.SEMICOLON:
+            content = content or not token.blank
+        elif not sql[end : _end_of_line(sql, end)].strip():
+            if content:
+                statements.append(sql[start:end].strip())
+            start, content = end, False
+    if content:
+        statements.append(sql[start:].strip())
     return statements
 
 
-def _append(statements: list[str], chunk: str) -> None:
-    if _strip_comments(chunk).strip():
-        statements.append(chunk.strip())
-
-
-def _strip_comments(chunk: str) -> str:
-    without_lines = re.sub(r"--[^\n]*", "", chunk)
-    return re.sub(r"/\*.*?\*/", "", without_lines, flags=re.S)
-
-
-def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
-def _skip_block_comment(sql: str, i: int) -> int:
-    # PostgreSQL block comments nest.
-    depth = 0
-    while i < len(sql):
-        if sql.startswith("/*", i):
-            depth += 1
-            i += 2
-        elif sql.startswith("*/", i):
-            depth -= 1
-            i += 2
-            if depth == 0:
-                return i
-        else:
-            i += 1
-    raise InternalError("unterminated /* comment")
-
-
-def _skip_quoted(sql: str, i: int, quote: str, *, backslash: bool) -> int:
-    i += 1
-    while i < len(sql):
-        ch = sql[i]
-        if backslash and ch == "\\":
-            i += 2
-            continue
-        if ch == quote:
-            if sql.startswith(quote * 2, i):  # a doubled quote is the quote itself
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    raise InternalError(f"unterminated {quote} quote")
-
-
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
-
-
-def _dollar_tag(sql: str, i: int) -> str | None:
-    # `$1` is a parameter and `a$b$` part of an identifier, not a dollar quote.
-    if i > 0 and _is_word(sql[i - 1]):
-        return None
-    match = _DOLLAR_TAG.match(sql, i)
-    return match.group(0) if match else None
-
-
-def _rest_of_line_blank(sql: str, i: int) -> bool:
+def _end_of_line(sql: str, i: int) -> int:
     end = sql.find("\n", i)
-    return not sql[i : (len(sql) if end < 0 else end)].strip()
+    return len(sql) if end < 0 else end
