@@ -6,6 +6,9 @@ schemas; the vocabularies. `alex_schemas.client` (boto3) and `alex_schemas.sqs`
 (Powertools) are imported only by those who need them.
 """
 
+from typing import TYPE_CHECKING
+
+from alex_schemas import events
 from alex_schemas.analysis import PortfolioAnalysis, RebalanceRecommendation, Trade
 from alex_schemas.envelope import (
     ConflictError,
@@ -20,37 +23,7 @@ from alex_schemas.envelope import (
     ValidationFailedError,
     parse_envelope,
 )
-from alex_schemas.events import (
-    EVENT_TYPES,
-    CompleteJob,
-    CreateAccount,
-    CreateJob,
-    DataEvent,
-    DeleteAccount,
-    DeletePosition,
-    Event,
-    FailJob,
-    GetInstruments,
-    GetJob,
-    GetPortfolio,
-    GetUser,
-    InstrumentIn,
-    ListInstruments,
-    ListJobs,
-    PriceIn,
-    StartJob,
-    UpdateAccount,
-    UpdateCharts,
-    UpdatePrices,
-    UpdateReport,
-    UpdateRetirement,
-    UpdateSummary,
-    UpsertInstruments,
-    UpsertPosition,
-    UpsertUser,
-    data_event_adapter,
-    parse_event,
-)
+from alex_schemas.events import *  # noqa: F403  (the events, listed once: their union)
 from alex_schemas.payloads import (
     ChartDataPoint,
     ChartsPayload,
@@ -88,32 +61,18 @@ from alex_schemas.vocab import (
 )
 
 __all__ = [
-    "EVENT_TYPES",
     "AccountType",
     "AccountView",
     "AssetClass",
     "ChartDataPoint",
     "ChartSpec",
     "ChartsPayload",
-    "CompleteJob",
     "ConflictError",
-    "CreateAccount",
-    "CreateJob",
     "DataError",
-    "DataEvent",
-    "DeleteAccount",
-    "DeletePosition",
     "Deleted",
     "ErrorCode",
     "ErrorEnvelope",
     "ErrorInfo",
-    "Event",
-    "FailJob",
-    "GetInstruments",
-    "GetJob",
-    "GetPortfolio",
-    "GetUser",
-    "InstrumentIn",
     "InstrumentList",
     "InstrumentPage",
     "InstrumentType",
@@ -125,8 +84,6 @@ __all__ = [
     "JobSummary",
     "JobType",
     "JobView",
-    "ListInstruments",
-    "ListJobs",
     "NotFoundError",
     "OkEnvelope",
     "Portfolio",
@@ -134,7 +91,6 @@ __all__ = [
     "PortfolioAnalysis",
     "PortfolioPosition",
     "PositionView",
-    "PriceIn",
     "PricesUpdated",
     "RebalanceRecommendation",
     "Region",
@@ -142,22 +98,12 @@ __all__ = [
     "Result",
     "RetirementPayload",
     "Sector",
-    "StartJob",
     "SummaryPayload",
     "Trade",
     "UnavailableError",
-    "UpdateAccount",
-    "UpdateCharts",
-    "UpdatePrices",
-    "UpdateReport",
-    "UpdateRetirement",
-    "UpdateSummary",
-    "UpsertInstruments",
-    "UpsertPosition",
-    "UpsertUser",
     "UserView",
     "ValidationFailedError",
-    "data_event_adapter",
     "parse_envelope",
-    "parse_event",
 ]
+if not TYPE_CHECKING:  # mypy takes the star import's names from events itself
+    __all__ += events.__all__
