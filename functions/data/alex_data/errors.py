@@ -3,6 +3,8 @@
 Raised by the gateway (translated from botocore once, `raise ... from exc`) and by operations;
 the handler turns them into the error envelope for a direct invoke, or into a failed SQS record.
 Messages are meant for the caller: they name what was wrong, never SQL, ARNs or stack traces.
+`detail` is for the function's log only: the underlying cause (e.g. a SQLSTATE and PostgreSQL's
+primary message), never the statement's parameter values.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ class DataError(Exception):
     code: ClassVar[ErrorCode] = ErrorCode("Internal")
     retryable: ClassVar[bool] = False
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.detail = detail
 
 
 class InvalidInput(DataError):

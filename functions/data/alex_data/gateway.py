@@ -169,10 +169,14 @@ def translate_error(exc: Exception) -> Translation:
     if isinstance(exc, ClientError):
         return _translate_client_error(exc)
     if isinstance(exc, BotoConnectionError | HTTPClientError):
-        return Translation(Unavailable("the Data API could not be reached"), transient=True)
+        url = exc.kwargs.get("endpoint_url")
+        where = f" at {url}" if url else ""
+        return Translation(Unavailable(f"the Data API could not be reached{where}"), transient=True)
     if isinstance(exc, BotoCoreError):
-        return Translation(InternalError("the Data API client failed"))
-    return Translation(InternalError("unexpected failure calling the Data API"))
+        return Translation(InternalError("the Data API client failed", detail=str(exc)))
+    return Translation(
+        InternalError("unexpected failure calling the Data API", detail=type(exc).__name__)
+    )
 
 
 def _translate_client_error(exc: ClientError) -> Translation:
@@ -195,7 +199,11 @@ def _translate_client_error(exc: ClientError) -> Translation:
     if code in {"DatabaseErrorException", "BadRequestException"}:
         return _translate_sql_error(message)
     # Access denied, bad ARN or secret, HTTP endpoint disabled: the deployment is wrong.
-    return Translation(InternalError("the database is not reachable with this configuration"))
+    return Translation(
+        InternalError(
+            "the database is not reachable with this configuration", detail=f"{code}: {message}"
+        )
+    )
 
 
 # Aurora's Data API ends a PostgreSQL error with "; SQLState: NNNNN". Where that suffix is missing
@@ -245,7 +253,13 @@ def _translate_sql_error(message: str) -> Translation:
         )
     if state == "57014":
         return Translation(Unavailable("the statement was cancelled (timeout)"))
-    return Translation(InternalError("the database rejected a statement"))
+    # PostgreSQL's primary message only: its Detail lines may quote the row's values.
+    return Translation(
+        InternalError(
+            "the database rejected a statement",
+            detail=f"SQLSTATE {state or 'unknown'}: {reason}",
+        )
+    )
 
 
 def _primary_message(message: str) -> str:

@@ -88,7 +88,19 @@ def _default_dispatch(event: DataEvent, db: SqlRunner) -> BaseModel:
 
 
 class _RecordProcessor(BatchProcessor):
-    """Logs and counts each failed record (a poison body never reaches the record handler)."""
+    """Logs and counts each failed record (a poison body never reaches the record handler).
+
+    `reasons` holds, for the last batch, each failed record's message id -> (code, message),
+    for tools that show them (`alex-data invoke`); the answer itself carries only the ids.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            event_type=EventType.SQS,
+            model=DataEventSqsRecord,
+            raise_on_entire_batch_failure=False,
+        )
+        self.reasons: dict[str, tuple[str, str]] = {}
 
     def failure_handler(self, record: Any, exception: Any) -> Any:
         error = exception[1]
@@ -106,24 +118,42 @@ class _RecordProcessor(BatchProcessor):
                 },
             )
             _event_metrics("Invalid", 0.0, ErrorCode.VALIDATION_ERROR)
-        elif isinstance(error, DataError):
-            logger.warning(
-                "SQS record failed; reported for redelivery",
-                extra={
-                    "message_id": message_id,
-                    "receive_count": receives,
-                    "code": str(error.code),
-                    "retryable": error.retryable,
-                    "error": error.message,
-                },
+            self.reasons[str(message_id)] = (
+                str(ErrorCode.VALIDATION_ERROR),
+                describe_validation(error),
             )
+        elif isinstance(error, DataError):
+            _log_failure(
+                "SQS record failed; reported for redelivery",
+                error,
+                logger.warning,
+                message_id=message_id,
+                receive_count=receives,
+            )
+            self.reasons[str(message_id)] = (str(error.code), error.message)
         else:
             logger.error(
                 "SQS record failed unexpectedly; reported for redelivery",
                 extra={"message_id": message_id, "receive_count": receives},
                 exc_info=exception,
             )
+            self.reasons[str(message_id)] = (
+                str(ErrorCode.INTERNAL),
+                "internal error; details are in the function's log",
+            )
         return super().failure_handler(record, exception)
+
+
+def _log_failure(
+    message: str, error: DataError, expected: Callable[..., None] = logger.info, **keys: Any
+) -> None:
+    """An expected failure through `expected`; an Internal one, a fault on our side, at ERROR
+    with its cause (the caller's message only says that the details are in this log)."""
+    extra = {**keys, "code": str(error.code), "retryable": error.retryable, "error": error.message}
+    if error.detail is not None:
+        extra["cause"] = error.detail
+    log = logger.error if error.code == ErrorCode.INTERNAL else expected
+    log(message, extra=extra)
 
 
 def _receive_count(record: Any) -> int | None:
@@ -151,11 +181,12 @@ class DataFunction:
     ) -> None:
         self._dispatch = dispatcher or _default_dispatch
         self._database = database
-        self._processor = _RecordProcessor(
-            event_type=EventType.SQS,
-            model=DataEventSqsRecord,
-            raise_on_entire_batch_failure=False,
-        )
+        self._processor = _RecordProcessor()
+
+    @property
+    def record_failures(self) -> dict[str, tuple[str, str]]:
+        """The last SQS batch's failed records: message id -> (code, message)."""
+        return dict(self._processor.reasons)
 
     def __call__(self, event: Any, context: LambdaContext) -> Any:
         if is_sqs_batch(event):
@@ -199,6 +230,7 @@ class DataFunction:
     # --- SQS ---
 
     def batch(self, event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+        self._processor.reasons = {}
         response = process_partial_response(
             event=event,
             record_handler=self._record,
@@ -233,15 +265,7 @@ class DataFunction:
             return self._dispatch(event, db)
         except DataError as exc:
             code = exc.code
-            logger.info(
-                "event failed",
-                extra={
-                    "event_type": event_type,
-                    "code": str(exc.code),
-                    "retryable": exc.retryable,
-                    "error": exc.message,
-                },
-            )
+            _log_failure("event failed", exc, event_type=event_type)
             raise
         except Exception:
             code = ErrorCode.INTERNAL
@@ -296,7 +320,11 @@ def build_handler(
     database: Callable[[], Database] = get_gateway,
 ) -> LambdaHandler:
     """The decorated entry point around a `DataFunction` (tests build one with fakes)."""
-    function = DataFunction(dispatcher, database)
+    return decorate(DataFunction(dispatcher, database))
+
+
+def decorate(function: DataFunction) -> LambdaHandler:
+    """`function` under the decorator stack Lambda runs (logging context, tracing, metrics)."""
 
     @logger.inject_lambda_context(correlation_id_path="job_id", clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)

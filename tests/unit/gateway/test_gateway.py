@@ -544,3 +544,23 @@ def test_the_caller_sees_the_primary_message_without_detail_or_sqlstate() -> Non
         'rejected by the database: new row for relation "users" violates check constraint '
         '"users_range"'
     )
+
+
+def test_an_internal_database_error_keeps_its_cause_for_the_log_not_the_caller() -> None:
+    message = (
+        'ERROR: relation "users" does not exist\n'
+        "  Detail: Key (clerk_user_id)=(user_secret) is not present.\n"
+        "  Position: 15; SQLState: 42P01"
+    )
+    found = translate_error(client_error("DatabaseErrorException", message)).error
+    assert type(found) is InternalError
+    assert found.message == "the database rejected a statement"
+    assert found.detail == 'SQLSTATE 42P01: relation "users" does not exist'
+
+
+def test_an_unreachable_endpoint_is_named_in_the_error() -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    found = translate_error(EndpointConnectionError(endpoint_url="http://127.0.0.1:9")).error
+    assert type(found) is Unavailable
+    assert found.message == "the Data API could not be reached at http://127.0.0.1:9"

@@ -306,3 +306,55 @@ def test_a_poison_record_is_logged_as_one(caplog: pytest.LogCaptureFixture) -> N
     assert poison.__dict__["message_id"] == "m1"
     assert poison.__dict__["receive_count"] == 1
     assert "clerk_user_id" in poison.__dict__["problems"]
+
+
+def test_an_internal_failure_is_logged_at_error_with_its_cause_and_the_request_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given an operation failing on a statement the database rejected
+    failure = InternalError("the database rejected a statement", detail="SQLSTATE 42P01: x")
+    dispatcher = FakeDispatcher({"user_1": failure})
+    invocation = context()
+    answer = make(dispatcher)(GET_USER, invocation)
+    # Then the caller learns only that it was internal, and the log line says why
+    assert answer["error"] == {
+        "code": "Internal",
+        "message": "the database rejected a statement",
+        "retryable": False,
+    }
+    (record,) = [r for r in caplog.records if r.getMessage() == "event failed"]
+    logged = json.loads(logger.registered_formatter.format(record))
+    assert logged["level"] == "ERROR"
+    assert logged["cause"] == "SQLSTATE 42P01: x"
+    assert logged["function_request_id"] == invocation.aws_request_id
+
+
+def test_an_expected_failure_stays_at_info_without_a_cause(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    make(FakeDispatcher({"user_1": NotFound("no user")}))(GET_USER, context())
+    failed = next(r for r in caplog.records if r.getMessage() == "event failed")
+    assert failed.levelname == "INFO"
+    assert "cause" not in failed.__dict__
+
+
+def test_the_function_keeps_each_failed_records_reason_for_tools() -> None:
+    from alex_data.handler import DataFunction, decorate
+
+    function = DataFunction(FakeDispatcher({"user_2": Conflict("busy")}), FakeDatabase)
+    handler = decorate(function)
+    batch = {
+        "Records": [
+            sqs_record("m1", GET_USER),
+            sqs_record("m2", {**GET_USER, "clerk_user_id": "user_2"}),
+            sqs_record("m3", {"type": "GetUser"}),
+        ]
+    }
+    handler(batch, context())
+    reasons = function.record_failures
+    assert set(reasons) == {"m2", "m3"}
+    assert reasons["m2"] == ("Conflict", "busy")
+    assert reasons["m3"][0] == "ValidationError"
+    # and only for the last batch
+    handler({"Records": [sqs_record("m1", GET_USER)]}, context())
+    assert function.record_failures == {}
