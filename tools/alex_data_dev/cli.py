@@ -48,8 +48,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="apply the SQL migrations over the Data API the env names")
 
-    invoke = sub.add_parser("invoke", help="run the real handler in-process on one event")
-    invoke.add_argument("file", help="JSON event file (direct or SQS), or - for stdin")
+    invoke = sub.add_parser(
+        "invoke",
+        help="run the real handler in-process on events",
+        description="Exit status: 0 every answer succeeded, 1 an answer is an error, "
+        "2 unreadable input, 3 nothing answers at the endpoint, 4 the handler raised.",
+    )
+    invoke.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="JSON event files (direct or SQS); - or none reads stdin: one event, or JSON lines",
+    )
+    shown = invoke.add_mutually_exclusive_group()
+    shown.add_argument(
+        "-q", "--quiet", action="store_true", help="print the answers only, none of the logs"
+    )
+    shown.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print the function's INFO logs and EMF metric lines (on stderr)",
+    )
 
     schemas = sub.add_parser("schemas", help="write one JSON Schema per event and result")
     schemas.add_argument("--out", required=True, help="directory to write into")

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
+import psycopg
 import pytest
 from alex_data.gateway import Gateway, RetryPolicy
 from alex_data.handler import build_handler
@@ -221,18 +224,85 @@ def test_invoke_command_prints_only_the_answer(
     assert from_file.returncode == 0, from_file.stderr
     assert json.loads(from_file.stdout)["result"]["clerk_user_id"] == user
     assert json.loads(from_stdin.stdout)["ok"] is True
-    assert '"_aws"' in from_file.stderr
+    # metrics stay off the terminal unless asked for
+    assert '"_aws"' not in from_file.stderr
+    verbose = cli(local_data_api, "invoke", "--verbose", str(event))
+    assert '"_aws"' in verbose.stderr
+    assert json.loads(verbose.stdout)["ok"] is True
 
 
-def test_invoke_command_exits_zero_on_an_error_envelope_and_batches(
-    local_data_api: LocalDataApi, migrated: Gateway
+def test_invoke_command_exits_one_on_an_error_envelope_and_lists_failed_records(
+    local_data_api: LocalDataApi, migrated: Gateway, user: str
 ) -> None:
     invalid = cli(local_data_api, "invoke", "-", stdin='{"type": "GetUser"}')
-    assert invalid.returncode == 0
+    assert invalid.returncode == 1
     assert json.loads(invalid.stdout)["error"]["code"] == "ValidationError"
-    batch = cli(local_data_api, "invoke", "-", stdin=json.dumps(sqs(("m1", "{poison"))))
-    assert batch.returncode == 0
-    assert json.loads(batch.stdout) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    batch = cli(
+        local_data_api,
+        "invoke",
+        "-",
+        stdin=json.dumps(
+            sqs(("m1", "{poison"), ("m2", {"type": "GetUser", "clerk_user_id": "user_nobody_x"}))
+        ),
+    )
+    assert batch.returncode == 1
+    failures = json.loads(batch.stdout)["batchItemFailures"]
+    assert [(f["itemIdentifier"], f["code"]) for f in failures] == [
+        ("m1", "ValidationError"),
+        ("m2", "NotFound"),
+    ]
+    assert "user_nobody_x" in failures[1]["message"]
+
+
+def test_invoke_command_fails_at_once_when_nothing_answers(local_data_api: LocalDataApi) -> None:
+    # Given the exports of a server that is not running (a port nothing listens on)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = {**os.environ, **local_data_api.env(), "AWS_ENDPOINT_URL_RDS_DATA": url}
+    started = time.monotonic()
+    invoked = cli(
+        local_data_api, "invoke", "-", stdin='{"type": "GetUser", "clerk_user_id": "u"}', env=env
+    )
+    migrated = cli(local_data_api, "migrate", env=env)
+    # Then both refuse within seconds, naming the URL and the command that starts a server
+    assert time.monotonic() - started < 20
+    assert invoked.returncode == 3
+    assert migrated.returncode == 1
+    for done in (invoked, migrated):
+        assert done.stdout == ""
+        assert f"nothing answers at {url}" in done.stderr
+        assert "`alex-data serve`" in done.stderr
+
+
+def test_an_internal_answer_logs_its_database_cause_with_the_request_id(
+    local_data_api: LocalDataApi, migrated: Gateway
+) -> None:
+    # Given a database the migrations have not reached (a fresh one on the same server)
+    with psycopg.connect(local_data_api.dsn, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS alex_unmigrated")
+        conn.execute("CREATE DATABASE alex_unmigrated")
+    env = {**os.environ, **local_data_api.env(), "AURORA_DATABASE": "alex_unmigrated"}
+    try:
+        done = cli(
+            local_data_api,
+            "invoke",
+            "-",
+            stdin='{"type": "GetUser", "clerk_user_id": "user_secret_value"}',
+            env=env,
+        )
+    finally:
+        with psycopg.connect(local_data_api.dsn, autocommit=True) as conn:
+            conn.execute("DROP DATABASE alex_unmigrated WITH (FORCE)")
+    # Then the answer is Internal, and the log says why at ERROR with the request id
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["error"]["code"] == "Internal"
+    (line,) = [json.loads(x) for x in done.stderr.splitlines() if '"level":"ERROR"' in x]
+    assert line["cause"].startswith("SQLSTATE 42P01: relation")
+    assert "does not exist" in line["cause"]
+    assert line["function_request_id"]
+    # never the parameter values
+    assert "user_secret_value" not in done.stderr
 
 
 def test_invoke_command_refuses_unreadable_input(local_data_api: LocalDataApi) -> None:
