@@ -9,7 +9,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alex_schemas.vocab import AssetClass, Money, Percent, Quantity, Region, Sector, Symbol
+from alex_schemas.vocab import (
+    AssetClass,
+    Money,
+    Percent,
+    Quantity,
+    Region,
+    Sector,
+    StrictInteger,
+    Symbol,
+    Text,
+)
 
 __all__ = ["PortfolioAnalysis", "RebalanceRecommendation", "Trade"]
 
@@ -31,8 +41,10 @@ class PortfolioAnalysis(BaseModel):
     sector_allocation: dict[Sector, Percent] = Field(
         description="Current sector allocation, percent by sector."
     )
-    risk_score: int = Field(ge=1, le=10, description="1 (conservative) to 10 (aggressive).")
-    recommendations: list[str] = Field(
+    risk_score: StrictInteger = Field(
+        ge=1, le=10, description="1 (conservative) to 10 (aggressive)."
+    )
+    recommendations: list[Text] = Field(
         description="Actionable recommendations for the portfolio, one per item."
     )
 
@@ -57,4 +69,4 @@ class RebalanceRecommendation(BaseModel):
         description="Recommended allocation, percent by instrument symbol."
     )
     trades: list[Trade] = Field(description="Trades needed to reach the target allocation.")
-    rationale: str = Field(min_length=1, description="Why these changes are recommended.")
+    rationale: Text = Field(min_length=1, description="Why these changes are recommended.")

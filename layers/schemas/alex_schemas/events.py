@@ -17,8 +17,6 @@ Conventions:
 import builtins
 import functools
 import typing
-from collections import Counter
-from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Generic, Literal, TypeVar
 from uuid import UUID, uuid4
@@ -30,9 +28,11 @@ from pydantic import (
     JsonValue,
     StringConstraints,
     TypeAdapter,
+    ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from alex_schemas.payloads import (
     ChartKey,
@@ -63,15 +63,19 @@ from alex_schemas.vocab import (
     ClerkUserId,
     Cursor,
     InstrumentType,
+    IsoDate,
     JobStatus,
     JobType,
+    JsonObject,
     Money,
     Price,
     Quantity,
     Rate,
     RegionAllocation,
     SectorAllocation,
+    StrictInteger,
     Symbol,
+    Text,
 )
 
 MAX_BATCH_ROWS: Final = 500
@@ -150,8 +154,8 @@ class UpsertUser(UserEvent[UserView]):
     north_america 50 / international 50)."""
 
     type: Literal["UpsertUser"] = "UpsertUser"
-    display_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
-    years_until_retirement: Annotated[int, Field(ge=0, le=100)] | None = None
+    display_name: Annotated[Text, StringConstraints(min_length=1, max_length=255)] | None = None
+    years_until_retirement: Annotated[StrictInteger, Field(ge=0, le=100)] | None = None
     target_retirement_income: Money | None = None
     asset_class_targets: AssetClassAllocation | None = None
     region_targets: RegionAllocation | None = None
@@ -170,7 +174,7 @@ class InstrumentIn(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     symbol: Symbol
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    name: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     instrument_type: InstrumentType
     current_price: Price | None = None
     allocation_regions: RegionAllocation = Field(default_factory=dict)
@@ -186,10 +190,19 @@ class PriceIn(BaseModel):
 
 
 def _distinct_symbols(symbols: list[str]) -> None:
-    dupes = sorted(symbol for symbol, n in Counter(symbols).items() if n > 1)
-    if dupes:
-        msg = f"each symbol may appear once per batch; repeated: {', '.join(dupes)}"
-        raise ValueError(msg)
+    # The positions, not the symbols: messages never echo what was sent.
+    first: dict[str, int] = {}
+    repeated = []
+    for index, symbol in enumerate(symbols):
+        if symbol in first:
+            repeated.append(index)
+        first.setdefault(symbol, index)
+    if repeated:
+        raise PydanticCustomError(
+            "repeated_symbol",
+            "each symbol may appear once per batch; repeated at {positions}",
+            {"positions": ", ".join(str(i) for i in repeated[:10])},
+        )
 
 
 class UpsertInstruments(Event[InstrumentsUpserted]):
@@ -234,7 +247,7 @@ class ListInstruments(Event[InstrumentPage]):
     """A page of instruments by symbol; pass the page's `next_cursor` to get the next."""
 
     type: Literal["ListInstruments"] = "ListInstruments"
-    limit: int = Field(default=100, ge=1, le=MAX_BATCH_ROWS)
+    limit: StrictInteger = Field(default=100, ge=1, le=MAX_BATCH_ROWS)
     cursor: Cursor | None = None
     instrument_type: InstrumentType | None = None
 
@@ -248,7 +261,7 @@ class CreateAccount(UserEvent[AccountView]):
     type: Literal["CreateAccount"] = "CreateAccount"
     account_id: UUID = Field(default_factory=uuid4)
     account_name: AccountName
-    account_purpose: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    account_purpose: Annotated[Text, StringConstraints(max_length=2000)] | None = None
     account_type: AccountType = AccountType.OTHER
     cash_balance: Money = Decimal(0)
     cash_interest: Rate = Decimal(0)
@@ -263,7 +276,7 @@ class UpdateAccount(UserEvent[AccountView]):
     type: Literal["UpdateAccount"] = "UpdateAccount"
     account_id: UUID
     account_name: AccountName | None = None
-    account_purpose: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    account_purpose: Annotated[Text, StringConstraints(max_length=2000)] | None = None
     account_type: AccountType | None = None
     cash_balance: Money | None = None
     cash_interest: Rate | None = None
@@ -294,7 +307,7 @@ class UpsertPosition(UserEvent[PositionView]):
     account_id: UUID
     symbol: Symbol
     quantity: Quantity
-    as_of_date: date | None = None
+    as_of_date: IsoDate | None = None
 
 
 class DeletePosition(UserEvent[Deleted]):
@@ -318,7 +331,7 @@ class CreateJob(UserEvent[JobView]):
     type: Literal["CreateJob"] = "CreateJob"
     job_id: UUID = Field(default_factory=uuid4)
     job_type: JobType = JobType.PORTFOLIO_ANALYSIS
-    request_payload: dict[str, JsonValue] = Field(default_factory=dict)
+    request_payload: JsonObject = Field(default_factory=dict)
 
 
 class StartJob(JobEvent[JobSummary]):
@@ -357,14 +370,22 @@ class UpdateSummary(JobEvent[JobSummary]):
     must have its types, so the merged summary always reads back as a `SummaryPayload`."""
 
     type: Literal["UpdateSummary"] = "UpdateSummary"
-    summary_payload: Annotated[dict[str, JsonValue], Field(min_length=1)]
+    summary_payload: Annotated[JsonObject, Field(min_length=1)]
 
     @field_validator("summary_payload")
     @classmethod
     def _known_keys_typed(cls, patch: dict[str, JsonValue]) -> dict[str, JsonValue]:
         # Refused here rather than stored: a mistyped key would make every later GetJob of
-        # this job fail to parse.
-        SummaryPayload.model_validate(patch)
+        # this job fail to parse. Re-raised as one problem per key, naming it, without the
+        # values pydantic's own text would quote.
+        try:
+            SummaryPayload.model_validate(patch)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+                for item in exc.errors(include_url=False, include_input=False)
+            )
+            raise PydanticCustomError("summary_key", "{problems}", {"problems": problems}) from None
         return patch
 
 
@@ -385,7 +406,7 @@ class FailJob(JobEvent[JobSummary]):
     characters are cut, not refused."""
 
     type: Literal["FailJob"] = "FailJob"
-    error_message: Annotated[str, StringConstraints(min_length=1)]
+    error_message: Annotated[Text, StringConstraints(min_length=1)]
 
     @field_validator("error_message", mode="before")
     @classmethod
@@ -401,7 +422,7 @@ class ListJobs(UserEvent[JobPage]):
     """The user's jobs, newest first, a page at a time."""
 
     type: Literal["ListJobs"] = "ListJobs"
-    limit: int = Field(default=20, ge=1, le=100)
+    limit: StrictInteger = Field(default=20, ge=1, le=100)
     cursor: Cursor | None = None
     status: JobStatus | None = None
     job_type: JobType | None = None

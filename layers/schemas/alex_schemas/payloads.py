@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
-from alex_schemas.vocab import ExactNumber, Percent, UtcDatetime, utc_now
+from alex_schemas.vocab import ExactNumber, Percent, StorableText, Text, UtcDatetime, utc_now
 
 __all__ = [
     "ChartDataPoint",
@@ -26,13 +26,16 @@ __all__ = [
 _PAYLOAD = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 ChartType = Literal["pie", "bar", "donut", "horizontalBar", "line"]
-ChartKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+ChartKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$"), StorableText
+]
 # CSS hex colours: #RGB, #RGBA, #RRGGBB, #RRGGBBAA
 HexColor = Annotated[
     str,
     StringConstraints(
         pattern=r"^#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$"
     ),
+    StorableText,
 ]
 ChartNumber = Annotated[Decimal, Field(allow_inf_nan=False), ExactNumber]
 
@@ -42,15 +45,15 @@ class ReportPayload(BaseModel):
 
     model_config = _PAYLOAD
 
-    content: str = Field(min_length=1, description="The report, in markdown.")
+    content: Text = Field(min_length=1, description="The report, in markdown.")
     generated_at: UtcDatetime = Field(default_factory=utc_now)
-    agent: str = Field(default="reporter", min_length=1, max_length=64)
+    agent: Text = Field(default="reporter", min_length=1, max_length=64)
 
 
 class ChartDataPoint(BaseModel):
     model_config = _PAYLOAD
 
-    name: str = Field(min_length=1, max_length=255, description="Slice or bar label.")
+    name: Text = Field(min_length=1, max_length=255, description="Slice or bar label.")
     value: ChartNumber = Field(description="Absolute value, usually dollars.")
     percentage: Percent = Field(description="Share of the chart's total, percent.")
     color: HexColor = Field(description="Hex colour such as #3B82F6.")
@@ -61,8 +64,8 @@ class ChartSpec(BaseModel):
 
     model_config = _PAYLOAD
 
-    title: str = Field(min_length=1, max_length=255)
-    description: str = Field(default="", max_length=2000)
+    title: Text = Field(min_length=1, max_length=255)
+    description: Text = Field(default="", max_length=2000)
     type: ChartType
     data: list[ChartDataPoint] = Field(min_length=1, max_length=100)
 
@@ -76,9 +79,9 @@ class RetirementPayload(BaseModel):
 
     model_config = _PAYLOAD
 
-    analysis: str = Field(min_length=1, description="The projection, in markdown.")
+    analysis: Text = Field(min_length=1, description="The projection, in markdown.")
     generated_at: UtcDatetime = Field(default_factory=utc_now)
-    agent: str = Field(default="retirement", min_length=1, max_length=64)
+    agent: Text = Field(default="retirement", min_length=1, max_length=64)
 
 
 class SummaryPayload(BaseModel):
@@ -90,9 +93,9 @@ class SummaryPayload(BaseModel):
 
     model_config = ConfigDict(defer_build=True, extra="allow", frozen=True)
 
-    summary: str | None = None
-    key_findings: list[str] | None = None
-    recommendations: list[str] | None = None
+    summary: Text | None = None
+    key_findings: list[Text] | None = None
+    recommendations: list[Text] | None = None
     completed_at: UtcDatetime | None = None
 
     def as_patch(self) -> dict[str, JsonValue]:

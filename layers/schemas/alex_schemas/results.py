@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field
 
 from alex_schemas.payloads import (
     ChartsPayload,
@@ -25,6 +25,7 @@ from alex_schemas.vocab import (
     InstrumentType,
     JobStatus,
     JobType,
+    JsonObject,
     Money,
     Price,
     Quantity,
@@ -32,6 +33,7 @@ from alex_schemas.vocab import (
     RegionAllocation,
     SectorAllocation,
     Symbol,
+    Text,
     UtcDatetime,
 )
 
@@ -67,7 +69,7 @@ class Result(BaseModel):
 
 class UserView(Result):
     clerk_user_id: ClerkUserId
-    display_name: str | None = None
+    display_name: Text | None = None
     years_until_retirement: int | None = None
     target_retirement_income: Money | None = None
     asset_class_targets: AssetClassAllocation = Field(default_factory=dict)
@@ -78,7 +80,7 @@ class UserView(Result):
 
 class InstrumentView(Result):
     symbol: Symbol
-    name: str
+    name: Text
     instrument_type: InstrumentType | None = None
     current_price: Price | None = None
     allocation_regions: RegionAllocation = Field(default_factory=dict)
@@ -126,8 +128,8 @@ class PricesUpdated(Result):
 class AccountView(Result):
     id: UUID
     clerk_user_id: ClerkUserId
-    account_name: str
-    account_purpose: str | None = None
+    account_name: Text
+    account_purpose: Text | None = None
     account_type: AccountType = AccountType.OTHER
     cash_balance: Money = Decimal(0)
     cash_interest: Rate = Decimal(0)
@@ -193,7 +195,7 @@ class JobSummary(Result):
     clerk_user_id: ClerkUserId
     job_type: JobType
     status: JobStatus
-    error_message: str | None = None
+    error_message: Text | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime
     started_at: UtcDatetime | None = None
@@ -203,7 +205,7 @@ class JobSummary(Result):
 class JobView(JobSummary):
     """A job with every payload, typed."""
 
-    request_payload: dict[str, JsonValue] = Field(default_factory=dict)
+    request_payload: JsonObject = Field(default_factory=dict)
     report_payload: ReportPayload | None = None
     charts_payload: ChartsPayload | None = None
     retirement_payload: RetirementPayload | None = None

@@ -6,27 +6,34 @@ they end up in, so a value the database would round or reject fails here, at the
 """
 
 import enum
+import math
+import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final, TypeVar, Union
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BeforeValidator,
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    JsonValue,
     StringConstraints,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
+from typing_extensions import TypeAliasType
 
 __all__ = [
     "ALLOCATION_TOLERANCE",
+    "DATE_PATTERN",
     "DECIMAL_STRING_PATTERN",
     "FLOAT_SIGNIFICANT_DIGITS",
+    "MAX_JSON_DEPTH",
+    "TEXT_PATTERN",
+    "TIMESTAMP_PATTERN",
     "AccountName",
     "AccountType",
     "AssetClass",
@@ -35,8 +42,10 @@ __all__ = [
     "Cursor",
     "ExactNumber",
     "InstrumentType",
+    "IsoDate",
     "JobStatus",
     "JobType",
+    "JsonObject",
     "Money",
     "Percent",
     "Price",
@@ -46,7 +55,10 @@ __all__ = [
     "RegionAllocation",
     "Sector",
     "SectorAllocation",
+    "StorableText",
+    "StrictInteger",
     "Symbol",
+    "Text",
     "UtcDatetime",
     "utc_now",
 ]
@@ -132,21 +144,231 @@ class JobStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-# --- timestamps -------------------------------------------------------------------------
+# --- storable scalars: what PostgreSQL and JSON can both hold ------------------------------
+#
+# Each type below refuses, at the caller, a value the database would refuse or change, and says
+# so in its JSON Schema too, so other languages see the same rule. Messages name the rule,
+# never the value.
+
+# Text is a sequence of Unicode scalar values without NUL: PostgreSQL's text and jsonb refuse
+# U+0000, and a lone surrogate (which Python's JSON parser lets through) is not encodable as
+# UTF-8. JSON Schema patterns cannot portably name surrogates, so the schema says NUL only.
+TEXT_PATTERN: Final = r"^[^\x00]*$"
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def _storable_text(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("text_nul", "text must not contain NUL (U+0000) characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PydanticCustomError(
+                "text_surrogate", "text must be valid Unicode (no lone surrogates)"
+            ) from None
+    return value
+
+
+class _StorableText:
+    """Annotation for `str`: refuse what PostgreSQL's text cannot hold (see TEXT_PATTERN)."""
+
+    def __get_pydantic_core_schema__(
+        self, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_storable_text, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        # A field's own pattern (identifiers, symbols) already excludes NUL; a test holds it.
+        json_schema.setdefault("pattern", TEXT_PATTERN)
+        return json_schema
+
+
+StorableText = _StorableText()
+# The one text type: every text field of every model is `Text` (lengths are added per field).
+Text = Annotated[str, StorableText]
+
+
+# Free JSON (request payloads, summary keys) is stored as jsonb: numbers must be finite (JSON
+# has no NaN or Infinity, though Python's parser admits them), strings and keys must be Text,
+# and nesting is bounded so that neither a parser nor a logger recurses without limit.
+MAX_JSON_DEPTH: Final = 32
+
+
+def _storable_json(value: object) -> object:
+    # Iterative, so that a value nested far too deep is refused rather than overflowing.
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                raise PydanticCustomError(
+                    "json_number", "JSON numbers must be finite (no NaN or Infinity)"
+                )
+        elif isinstance(item, str):
+            _storable_text(item)
+        elif isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise PydanticCustomError(
+                    "json_depth",
+                    "JSON is nested deeper than {max_depth} levels",
+                    {"max_depth": MAX_JSON_DEPTH},
+                )
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    if isinstance(key, str):
+                        _storable_text(key)
+                    stack.append((child, depth + 1))
+            else:
+                stack.extend((child, depth + 1) for child in item)
+    return value
+
+
+class _TextKeys:
+    """JSON Schema of a JSON object whose keys are Text."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["propertyNames"] = {"pattern": TEXT_PATTERN}
+        return json_schema
+
+
+_JsonText = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+_JsonScalar = Union[_JsonText, bool, int, float, None]  # noqa: UP007 (an alias's value)
+
+
+def _json_object_levels(depth: int) -> Any:
+    """The JSON Schema of a free-JSON object, unrolled: level n holds containers of level n - 1,
+    and the object itself is the last level."""
+    level: Any = _JsonScalar
+    for remaining in range(1, depth):
+        level = TypeAliasType(  # type: ignore[misc]
+            f"JsonLevel{remaining}",
+            Union[_JsonScalar, list[level], Annotated[dict[str, level], _TextKeys()]],  # noqa: UP007
+        )
+    return Annotated[dict[str, level], _TextKeys()]
+
+
+class _StorableJson:
+    """Annotation for a free-JSON object field (see MAX_JSON_DEPTH)."""
+
+    def __get_pydantic_core_schema__(
+        self, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        # The JSON Schema comes from the unrolled levels (JSON Schema has no depth keyword);
+        # validation walks the value once, then pydantic checks the JSON types.
+        levels = handler.generate_schema(_json_object_levels(MAX_JSON_DEPTH))
+        return core_schema.no_info_before_validator_function(
+            _storable_json, handler(source), json_schema_input_schema=levels
+        )
+
+
+# A JSON object as jsonb stores it: `{}` up to MAX_JSON_DEPTH levels of nesting.
+JsonObject = Annotated[dict[str, JsonValue], _StorableJson()]
+
+
+# Integers are JSON Schema integers: an int, or a float with no fraction (JSON does not tell
+# 2 from 2.0), never a bool or a numeric string, which lax coercion would store as 1 or 25.
+def _strict_integer(value: object) -> object:
+    if isinstance(value, bool | str | bytes | bytearray):
+        raise PydanticCustomError("int_type", "Input should be an integer")
+    return value
+
+
+StrictInteger = Annotated[int, BeforeValidator(_strict_integer)]
+
+
+# Timestamps are RFC 3339 text with an offset (or aware datetimes from Python), between
+# 0001-01-02 and 9999-12-30: within those dates any offset stays inside the years 1 to 9999
+# after conversion to UTC, which both Python and PostgreSQL's timestamptz can hold. Naive
+# values are refused, never guessed: the seed stored naive local times and nobody could tell
+# which zone they meant. Values are normalised to UTC so equal instants compare and serialise
+# equally.
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+    r"|02-(?:0[1-9]|1\d|2[0-8]))"
+)
+_LEAP_DAY = r"(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29"
+_DATE = rf"(?!0000)(?:\d{{4}}-{_MONTH_DAY}|{_LEAP_DAY})"
+TIMESTAMP_PATTERN: Final = (
+    rf"^(?!0001-01-01|9999-12-31){_DATE}"
+    r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
+)
+DATE_PATTERN: Final = rf"^{_DATE}$"
+_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+_DATE_TEXT = re.compile(DATE_PATTERN)
+_FIRST_DAY, _LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+
+
+def _timestamp_in(value: object) -> object:
+    if isinstance(value, str):
+        if not _TIMESTAMP.match(value):
+            raise PydanticCustomError(
+                "timestamp_format",
+                "Input should be an RFC 3339 timestamp with a timezone offset, such as"
+                " 2026-01-31T09:30:00Z, dated 0001-01-02 to 9999-12-30",
+            )
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise PydanticCustomError("timezone_aware", "Input should have timezone info")
+        if not _FIRST_DAY <= value.date() <= _LAST_DAY:
+            raise PydanticCustomError(
+                "timestamp_range", "Input should be dated 0001-01-02 to 9999-12-30"
+            )
+        return value
+    raise PydanticCustomError("timestamp_type", "Input should be an RFC 3339 timestamp string")
 
 
 def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-# Naive datetimes are rejected (AwareDatetime), never guessed: the seed stored naive local
-# times and nobody could tell which zone they meant. Aware values are normalised to UTC so
-# equal instants compare and serialise equally.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+class _Pattern:
+    """Give a string-or-object type's JSON Schema the pattern its validator enforces."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = self.pattern
+        return json_schema
+
+
+UtcDatetime = Annotated[
+    datetime,
+    BeforeValidator(_timestamp_in),
+    AfterValidator(_to_utc),
+    _Pattern(TIMESTAMP_PATTERN),
+]
+
+
+def _date_in(value: object) -> object:
+    if isinstance(value, str):
+        if not _DATE_TEXT.match(value):
+            raise PydanticCustomError(
+                "date_format", "Input should be a date such as 2026-01-31 (YYYY-MM-DD)"
+            )
+        return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date string (YYYY-MM-DD)")
+
+
+# A calendar date, YYYY-MM-DD (not a timestamp, not a number of seconds).
+IsoDate = Annotated[date, BeforeValidator(_date_in), _Pattern(DATE_PATTERN)]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 # --- decimals (precision of the seed's columns) -------------------------------------------
@@ -159,21 +381,32 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 FLOAT_SIGNIFICANT_DIGITS: Final = 15
 
 
+# A decimal string, as these models write them and accept them.
+DECIMAL_STRING_PATTERN: Final = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$"
+_DECIMAL_STRING = re.compile(DECIMAL_STRING_PATTERN)
+
+
 def _exact_decimal(value: object) -> object:
+    if isinstance(value, bool):
+        raise PydanticCustomError("decimal_type", "Input should be a number or a decimal string")
+    if isinstance(value, str):
+        # Only the JSON Schema's decimal strings: no spaces, underscores, "NaN" or "Infinity".
+        if not _DECIMAL_STRING.match(value):
+            raise PydanticCustomError(
+                "decimal_format", 'Input should be a decimal string such as "12.50"'
+            )
+        return value
     if isinstance(value, float):
         exact = Decimal(repr(value))
         if exact.is_finite() and len(exact.as_tuple().digits) > FLOAT_SIGNIFICANT_DIGITS:
-            msg = (
-                f"number {value!r} has more than {FLOAT_SIGNIFICANT_DIGITS} significant digits"
-                " and lost precision as a JSON number; send it as a string"
+            raise PydanticCustomError(
+                "decimal_precision",
+                "number has more than {digits} significant digits and lost precision as a"
+                " JSON number; send it as a string",
+                {"digits": FLOAT_SIGNIFICANT_DIGITS},
             )
-            raise ValueError(msg)
         return exact
     return value
-
-
-# A decimal string, as these models write them and accept them.
-DECIMAL_STRING_PATTERN: Final = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$"
 
 
 class _ExactNumber:
@@ -212,7 +445,11 @@ Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=10, decimal_places=6
 
 # --- identifiers and text ----------------------------------------------------------------
 
-ClerkUserId = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^\S+$")]
+# A field with its own pattern puts StorableText after it, so that the JSON Schema keeps that
+# pattern (which must exclude NUL itself: a test holds every pattern to it).
+ClerkUserId = Annotated[
+    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\s\x00]+$"), StorableText
+]
 
 
 # Upper-cased on the way in: tickers are case-insensitive, and one spelling per symbol keeps
@@ -225,12 +462,15 @@ Symbol = Annotated[
     str,
     # lower case allowed by the pattern for JSON Schema readers; it is upper-cased first here
     StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9^][A-Za-z0-9.\-^=/:_]*$"),
+    StorableText,
     # after the constraints, so it wraps them: it runs first
     BeforeValidator(_normalise_symbol),
 ]
-AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-# Opaque paging token: pass back `next_cursor` verbatim.
-Cursor = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+AccountName = Annotated[
+    Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+]
+# Opaque paging token: pass back `next_cursor` verbatim; the function checks what it holds.
+Cursor = Annotated[Text, StringConstraints(min_length=1, max_length=512)]
 
 # --- allocation maps ---------------------------------------------------------------------
 
@@ -247,8 +487,11 @@ def _sums_to_100(allocation: Mapping[_K, Decimal]) -> Mapping[_K, Decimal]:
         return allocation
     total = sum(allocation.values(), Decimal(0))
     if abs(total - 100) > ALLOCATION_TOLERANCE:
-        msg = f"allocation percentages must sum to 100 (+/- {ALLOCATION_TOLERANCE}), got {total}"
-        raise ValueError(msg)
+        raise PydanticCustomError(
+            "allocation_sum",
+            "allocation percentages must sum to 100 (+/- {tolerance})",
+            {"tolerance": str(ALLOCATION_TOLERANCE)},
+        )
     return allocation
 
 
