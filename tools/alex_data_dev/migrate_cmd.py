@@ -14,9 +14,9 @@ import argparse
 import sys
 import time
 
-from alex_data.errors import DataError
 from alex_data.gateway import get_gateway
 from alex_data.migrate import apply_migrations
+from alex_schemas.errors import DataError
 
 from alex_data_dev import endpoint
 

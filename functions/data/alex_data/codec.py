@@ -26,9 +26,8 @@ from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
+from alex_schemas.errors import InternalError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
-
-from alex_data.errors import InternalError
 
 __all__ = [
     "JsonColumn",

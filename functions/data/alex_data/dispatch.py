@@ -12,10 +12,10 @@ from types import MappingProxyType
 from typing import Any
 
 from alex_schemas import events
+from alex_schemas.errors import InternalError
 from alex_schemas.events import DataEvent, Event
 from alex_schemas.results import Result
 
-from alex_data.errors import InternalError
 from alex_data.gateway import SqlRunner
 from alex_data.operations import accounts, instruments, jobs, users
 

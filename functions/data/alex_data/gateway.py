@@ -10,7 +10,7 @@ repositories code against:
   if the block completes (checking the status text), rolls back otherwise;
 - transient failures (DatabaseResumingException, throttling, 5xx, connection errors) are retried
   with capped exponential backoff and jitter, for as long as the deadline allows; every other
-  failure is translated once into `alex_data.errors` (`raise ... from exc`);
+  failure is translated once into `alex_schemas.errors` (`raise ... from exc`);
 - a result over the Data API's 1 MiB response limit is not a failure: the query is run once more
   into a temporary table inside a transaction and read back in pages that fit (documents larger
   than a page are read back in slices of their text);
@@ -33,6 +33,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar, cast
 
+from alex_schemas.errors import (
+    ConflictError,
+    DataError,
+    InternalError,
+    NotFoundError,
+    UnavailableError,
+    ValidationFailedError,
+)
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from pydantic import BaseModel
@@ -43,14 +51,6 @@ from alex_data.codec import (
     decode_rows,
     encode_parameters,
     field_value,
-)
-from alex_data.errors import (
-    Conflict,
-    DataError,
-    InternalError,
-    InvalidInput,
-    NotFound,
-    Unavailable,
 )
 from alex_data.settings import Settings, SettingsError, get_settings
 
@@ -171,7 +171,9 @@ def translate_error(exc: Exception) -> Translation:
     if isinstance(exc, BotoConnectionError | HTTPClientError):
         url = exc.kwargs.get("endpoint_url")
         where = f" at {url}" if url else ""
-        return Translation(Unavailable(f"the Data API could not be reached{where}"), transient=True)
+        return Translation(
+            UnavailableError(f"the Data API could not be reached{where}"), transient=True
+        )
     if isinstance(exc, BotoCoreError):
         return Translation(InternalError("the Data API client failed", detail=str(exc)))
     return Translation(
@@ -185,17 +187,19 @@ def _translate_client_error(exc: ClientError) -> Translation:
     message = str(error.get("Message", ""))
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
     if code == "DatabaseResumingException":
-        return Translation(Unavailable("the database is resuming; try again shortly"), True)
+        return Translation(UnavailableError("the database is resuming; try again shortly"), True)
     if code in _THROTTLING:
-        return Translation(Unavailable("the Data API is throttling requests"), transient=True)
+        return Translation(UnavailableError("the Data API is throttling requests"), transient=True)
     if code in _TRANSIENT or status >= 500:
-        return Translation(Unavailable("the database is temporarily unavailable"), transient=True)
+        return Translation(
+            UnavailableError("the database is temporarily unavailable"), transient=True
+        )
     if _TOO_LARGE.search(message):
         return Translation(ResponseTooLarge("the result exceeds the Data API's 1 MiB limit"))
     if code == "StatementTimeoutException":
-        return Translation(Unavailable("the statement timed out"))
+        return Translation(UnavailableError("the statement timed out"))
     if code == "TransactionNotFoundException":
-        return Translation(Unavailable("the transaction expired before it finished"))
+        return Translation(UnavailableError("the transaction expired before it finished"))
     if code in {"DatabaseErrorException", "BadRequestException"}:
         return _translate_sql_error(message)
     # Access denied, bad ARN or secret, HTTP endpoint disabled: the deployment is wrong.
@@ -237,22 +241,22 @@ def _translate_sql_error(message: str) -> Translation:
     state = _sqlstate(message)
     reason = _primary_message(message)
     if state == "23505":
-        return Translation(Conflict(f"already exists: {reason}"))
+        return Translation(ConflictError(f"already exists: {reason}"))
     if state == "23503":
         if "still referenced" in message:
-            return Translation(Conflict(f"still in use: {reason}"))
-        return Translation(NotFound(f"refers to something that does not exist: {reason}"))
+            return Translation(ConflictError(f"still in use: {reason}"))
+        return Translation(NotFoundError(f"refers to something that does not exist: {reason}"))
     if state in {"23514", "23502", "23P01"} or state.startswith("22"):
-        return Translation(InvalidInput(f"rejected by the database: {reason}"))
+        return Translation(ValidationFailedError(f"rejected by the database: {reason}"))
     if state == "P0002":
-        return Translation(NotFound(reason))
+        return Translation(NotFoundError(reason))
     if state.startswith(_SQL_TRANSIENT_PREFIXES):
         return Translation(
-            Unavailable("the database could not complete the statement now; try again"),
+            UnavailableError("the database could not complete the statement now; try again"),
             statement_transient=True,
         )
     if state == "57014":
-        return Translation(Unavailable("the statement was cancelled (timeout)"))
+        return Translation(UnavailableError("the statement was cancelled (timeout)"))
     # PostgreSQL's primary message only: its Detail lines may quote the row's values.
     return Translation(
         InternalError(
@@ -535,7 +539,7 @@ class _Session:
         # The only generated text is the alex_cN names, from the row model's width.
         try:
             self._statement(statement, params)
-        except (InvalidInput, InternalError) as exc:
+        except (ValidationFailedError, InternalError) as exc:
             # e.g. a write with RETURNING cannot be wrapped (and has run already)
             raise InternalError("a result over 1 MiB is read in pages only for a query") from exc
         records: list[Record] = []

@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
 from alex_schemas.envelope import error as error_envelope
+from alex_schemas.errors import DataError, ErrorCode
 from alex_schemas.events import DataEvent
 from alex_schemas.sqs import DataEventSqsRecord
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -50,7 +51,6 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
-from alex_data.errors import DataError, ErrorCode
 from alex_data.gateway import SqlRunner, get_gateway
 
 __all__ = ["DataFunction", "Dispatcher", "build_handler", "lambda_handler"]

@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from alex_schemas.errors import InternalError
 from pydantic import BaseModel
 
-from alex_data.errors import InternalError
 from alex_data.gateway import SqlRunner
 from alex_data.sql_lexer import Kind, tokenize
 

@@ -14,9 +14,8 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 
+from alex_schemas.errors import InternalError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from alex_data.errors import InternalError
 
 # environment variable -> Settings field
 _ENVIRONMENT = {

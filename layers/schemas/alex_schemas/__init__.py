@@ -1,8 +1,9 @@
 """alex_schemas: the contract between the Alex agents and the alex-data function.
 
 Events (`GetPortfolio`, `CreateJob`, ...) and `DataEvent`, their union on `type`; one result
-model per event; the envelope and its error codes; the agents' payloads; the analysis
-schemas; the vocabularies. `alex_schemas.client` (boto3) and `alex_schemas.sqs`
+model per event; the envelope; the error tree (`errors`: codes and exceptions, raised by the
+function and by the client alike); the agents' payloads; the analysis schemas; the
+vocabularies. `alex_schemas.client` (boto3) and `alex_schemas.sqs`
 (Powertools) are imported only by those who need them.
 """
 
@@ -10,18 +11,16 @@ from typing import TYPE_CHECKING
 
 from alex_schemas import events
 from alex_schemas.analysis import PortfolioAnalysis, RebalanceRecommendation, Trade
-from alex_schemas.envelope import (
+from alex_schemas.envelope import ErrorEnvelope, OkEnvelope, parse_envelope
+from alex_schemas.errors import (
     ConflictError,
     DataError,
     ErrorCode,
-    ErrorEnvelope,
     ErrorInfo,
     InternalError,
     NotFoundError,
-    OkEnvelope,
     UnavailableError,
     ValidationFailedError,
-    parse_envelope,
 )
 from alex_schemas.events import *  # noqa: F403  (the events, listed once: their union)
 from alex_schemas.payloads import (

@@ -9,7 +9,9 @@
 
 `call` invokes the function synchronously and returns the event's result model, or raises
 the `DataError` subclass named by the error envelope (`NotFoundError`, `ConflictError`,
-`ValidationFailedError`, `UnavailableError`, `InternalError`). `enqueue` and
+`ValidationFailedError`, `UnavailableError`, `InternalError`): the tree of
+`alex_schemas.errors` (re-exported here) that the function raises, with the code, message
+and `retryable` it answered. `enqueue` and
 `enqueue_batch` send events to the function's SQS queue; every event is idempotent, so
 sending one again after an error is safe.
 
@@ -35,15 +37,14 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from pydantic import ValidationError
 
-from alex_schemas.envelope import (
+from alex_schemas.envelope import ErrorEnvelope, parse_envelope
+from alex_schemas.errors import (
     ConflictError,
     DataError,
-    ErrorEnvelope,
     InternalError,
     NotFoundError,
     UnavailableError,
     ValidationFailedError,
-    parse_envelope,
 )
 from alex_schemas.events import Event
 from alex_schemas.results import Result

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from alex_data.errors import InvalidInput
 from alex_data.gateway import Gateway
+from alex_schemas.errors import ValidationFailedError
 from alex_schemas.events import (
     CreateAccount,
     GetPortfolio,
@@ -67,7 +67,7 @@ def test_a_statement_failing_in_a_transaction_rolls_back_the_earlier_ones(
             run(tx, CreateAccount(clerk_user_id=user, account_name="Before the failure"))
             run(tx, UpsertUser.model_construct(clerk_user_id=user, asset_class_targets=wrong))
 
-    with pytest.raises(InvalidInput):
+    with pytest.raises(ValidationFailedError):
         account_then_bad_targets()
     assert run(db, GetPortfolio(clerk_user_id=user)).accounts == []
 

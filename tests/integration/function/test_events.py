@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
-from alex_data.errors import DataError
 from alex_data.gateway import Gateway
+from alex_schemas.errors import DataError
 from alex_schemas.events import DataEvent, Event, parse_event
 from pydantic import BaseModel
 

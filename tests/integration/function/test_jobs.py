@@ -8,9 +8,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from alex_data.errors import Conflict, NotFound
 from alex_data.gateway import Gateway
 from alex_data_dev.local_data_api import LocalDataApi
+from alex_schemas.errors import ConflictError, NotFoundError
 from alex_schemas.events import (
     CompleteJob,
     CreateJob,
@@ -93,7 +93,7 @@ def test_an_illegal_transition_is_a_conflict_and_changes_nothing(
         run(db, step(**ids, **({"error_message": "x"} if step is FailJob else {})))
     before = run(db, GetJob(**ids))
     extra = {"error_message": "late"} if illegal is FailJob else {}
-    with pytest.raises(Conflict, match=f"is {status}"):
+    with pytest.raises(ConflictError, match=f"is {status}"):
         run(db, illegal(**ids, **extra))
     assert run(db, GetJob(**ids)) == before
 
@@ -115,7 +115,7 @@ def test_another_users_job_is_not_found_for_every_job_event(
         FailJob(**theirs, error_message="x"),
     ]
     for event in events:
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFoundError):
             run(db, event)
     # and the owner's job is untouched; the intruder's list is empty
     job = run(db, GetJob(**ids))
@@ -131,9 +131,9 @@ def test_create_job_is_idempotent_and_an_id_is_not_shared(
     event = CreateJob(clerk_user_id=owner, job_type=JobType.RETIREMENT_PROJECTION)
     first = run(db, event)
     assert run(db, event) == first
-    with pytest.raises(Conflict):
+    with pytest.raises(ConflictError):
         run(db, CreateJob(clerk_user_id=other, job_id=event.job_id))
-    with pytest.raises(NotFound, match="no user"):
+    with pytest.raises(NotFoundError, match="no user"):
         run(db, CreateJob(clerk_user_id=f"nobody_{uuid4().hex}"))
 
 
@@ -176,9 +176,9 @@ def test_a_finished_job_accepts_a_redelivered_write_and_refuses_a_new_one(
     run(db, UpdateSummary.model_validate(ids | {"summary_payload": {"score": 7}}))
     assert run(db, GetJob(**ids)) == done
     # a different write would change a shown result: Conflict
-    with pytest.raises(Conflict, match="is completed"):
+    with pytest.raises(ConflictError, match="is completed"):
         run(db, UpdateReport(**ids, report_payload=ReportPayload(content="# Rewritten")))
-    with pytest.raises(Conflict):
+    with pytest.raises(ConflictError):
         run(db, UpdateSummary.model_validate(ids | {"summary_payload": {"score": 8}}))
     assert run(db, GetJob(**ids)) == done
 

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 from uuid import uuid4
 
 import pytest
-from alex_data.errors import Conflict, InvalidInput, NotFound
 from alex_data.gateway import Gateway
 from alex_data_dev.local_data_api import LocalDataApi
+from alex_schemas.errors import ConflictError, NotFoundError, ValidationFailedError
 from alex_schemas.events import (
     CreateAccount,
     DeleteAccount,
@@ -62,9 +62,9 @@ def test_upsert_user_changes_only_the_fields_given(db: Gateway, user: str) -> No
 
 
 def test_an_unknown_user_is_not_found(db: Gateway) -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         run(db, GetUser(clerk_user_id=f"nobody_{uuid4().hex}"))
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         run(db, GetPortfolio(clerk_user_id=f"nobody_{uuid4().hex}"))
 
 
@@ -73,7 +73,7 @@ def test_the_database_refuses_what_the_models_would_have(db: Gateway, user: str)
     # model_construct skips validation: the CHECK constraints are the last line of defence
     wrong: Any = {"equity": Decimal(70), "gold": Decimal(30)}
     bad = UpsertUser.model_construct(clerk_user_id=user, asset_class_targets=wrong)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(ValidationFailedError):
         run(db, bad)
     assert run(db, GetUser(clerk_user_id=user)).asset_class_targets[AssetClass.EQUITY] == 70
 
@@ -108,7 +108,7 @@ def test_a_batch_with_one_bad_row_writes_nothing(db: Gateway, symbols: Symbols) 
     )
     event = UpsertInstruments.model_construct(instruments=[_instrument(good), broken])
     # When it is written, Then it fails as a whole: the good row was rolled back too
-    with pytest.raises(InvalidInput):
+    with pytest.raises(ValidationFailedError):
         run(db, event)
     assert run(db, GetInstruments(symbols=[good, bad])).unknown_symbols == [good, bad]
 
@@ -206,9 +206,9 @@ def test_create_account_is_idempotent_and_scoped(db: Gateway, new_user: Callable
     first = run(db, event)
     assert run(db, event) == first
     assert first.cash_balance == Decimal("2500.50")
-    with pytest.raises(Conflict):
+    with pytest.raises(ConflictError):
         run(db, CreateAccount(clerk_user_id=other, account_id=event.account_id, account_name="x"))
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         run(db, CreateAccount(clerk_user_id=f"nobody_{uuid4().hex}", account_name="x"))
 
 
@@ -224,9 +224,9 @@ def test_another_users_account_is_not_found_and_untouched(
     )
     run(db, position)
     theirs: dict[str, Any] = {"clerk_user_id": intruder, "account_id": account.id}
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         run(db, UpdateAccount(**theirs, account_name="Stolen"))
-    with pytest.raises(NotFound, match="no account"):
+    with pytest.raises(NotFoundError, match="no account"):
         run(db, UpsertPosition(**theirs, symbol=symbol, quantity=Decimal(1)))
     assert run(db, DeletePosition(**theirs, symbol=symbol)).deleted is False
     assert run(db, DeleteAccount(**theirs)).deleted is False
@@ -245,7 +245,7 @@ def test_positions_upsert_update_and_delete(db: Gateway, user: str, symbols: Sym
     assert run(db, UpsertPosition(**key, quantity=Decimal("1.5"))) == first  # redelivery
     moved = run(db, UpsertPosition(**key, quantity=Decimal("2")))
     assert (moved.id, moved.quantity) == (first.id, Decimal(2))
-    with pytest.raises(NotFound, match="no instrument"):
+    with pytest.raises(NotFoundError, match="no instrument"):
         run(db, UpsertPosition(**(key | {"symbol": symbols("NONE")}), quantity=Decimal(1)))
     assert run(db, DeletePosition(**key)).deleted is True
     assert run(db, DeletePosition(**key)).deleted is False

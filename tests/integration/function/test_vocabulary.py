@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from alex_data.errors import InvalidInput
 from alex_data.gateway import Gateway
+from alex_schemas.errors import ValidationFailedError
 from alex_schemas.events import CreateAccount, CreateJob, InstrumentIn, UpsertInstruments
 from alex_schemas.vocab import AccountType, AssetClass, InstrumentType, JobType, Region, Sector
 
@@ -87,5 +87,5 @@ def test_a_value_outside_them_is_refused(
         "allocation_asset_class": {},
     }
     row = InstrumentIn.model_construct(**(fields | wrong))
-    with pytest.raises(InvalidInput):
+    with pytest.raises(ValidationFailedError):
         run(db, UpsertInstruments.model_construct(instruments=[row]))

@@ -13,11 +13,11 @@ from uuid import UUID, uuid4
 
 import pytest
 from alex_data.codec import JsonColumn, UtcDatetime
-from alex_data.errors import Conflict, InvalidInput, Unavailable
 from alex_data.gateway import Gateway, RetryPolicy
 from alex_data.migrate import Migration, apply_migrations, load_migrations
 from alex_data.settings import Settings
 from alex_data_dev.local_data_api import LocalDataApi
+from alex_schemas.errors import ConflictError, UnavailableError, ValidationFailedError
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
@@ -178,12 +178,12 @@ def test_a_document_built_in_sql_validates_with_exact_numbers(migrated: Gateway)
 def test_a_unique_violation_is_a_conflict(migrated: Gateway, probe: str) -> None:
     key = uuid4()
     migrated.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
-    with pytest.raises(Conflict):
+    with pytest.raises(ConflictError):
         migrated.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
 
 
 def test_a_check_violation_is_invalid_input(migrated: Gateway) -> None:
-    with pytest.raises(InvalidInput, match="check constraint"):
+    with pytest.raises(ValidationFailedError, match="check constraint"):
         migrated.execute(
             "INSERT INTO users (clerk_user_id, years_until_retirement) VALUES (:u, 500)",
             {"u": f"user_{uuid4()}"},
@@ -212,7 +212,7 @@ def test_a_failing_transaction_rolls_back_everything(
             tx.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
             tx.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
 
-    with pytest.raises(Conflict):
+    with pytest.raises(ConflictError):
         block()
     count = migrated.one("SELECT count(*) FROM gateway_probe WHERE id = :id", {"id": key}, IntRow)
     assert count == IntRow(value=0)
@@ -248,7 +248,7 @@ def test_resuming_past_the_deadline_is_unavailable_and_retryable(
     fast: Gateway, local_data_api: LocalDataApi
 ) -> None:
     local_data_api.inject_resuming(1000)
-    with pytest.raises(Unavailable) as caught:
+    with pytest.raises(UnavailableError) as caught:
         fast.bounded(0.3).execute("SELECT 1")
     assert caught.value.retryable
 

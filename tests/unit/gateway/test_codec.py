@@ -18,7 +18,7 @@ from alex_data.codec import (
     encode_parameters,
     to_json_text,
 )
-from alex_data.errors import InternalError
+from alex_schemas.errors import InternalError
 from pydantic import BaseModel
 
 

@@ -7,16 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from alex_data.errors import (
-    Conflict,
-    DataError,
-    InternalError,
-    InvalidInput,
-    NotFound,
-    Unavailable,
-)
 from alex_data.gateway import Gateway, RetryPolicy, get_gateway, translate_error
 from alex_data.settings import Settings, SettingsError, get_settings
+from alex_schemas.errors import (
+    ConflictError,
+    DataError,
+    InternalError,
+    NotFoundError,
+    UnavailableError,
+    ValidationFailedError,
+)
 from botocore.exceptions import EndpointConnectionError
 from pydantic import BaseModel
 
@@ -157,7 +157,7 @@ def test_retrying_stops_at_the_deadline() -> None:
     db = make(api, clock, RetryPolicy(base_seconds=0.5, cap_seconds=1.0))
     runner = db.bounded(2.0)
     # When a statement is run, Then it gives up as Unavailable (retryable) before the deadline
-    with pytest.raises(Unavailable) as caught:
+    with pytest.raises(UnavailableError) as caught:
         runner.execute("UPDATE x SET y = 1")
     assert caught.value.retryable
     assert sum(clock.sleeps) < 2.0
@@ -169,7 +169,7 @@ def test_retrying_stops_after_max_attempts() -> None:
     api = answering({})
     api.fail_next(*[client_error("ThrottlingException")] * 50)
     db = make(api, policy=RetryPolicy(max_attempts=3))
-    with pytest.raises(Unavailable):
+    with pytest.raises(UnavailableError):
         db.execute("SELECT 1")
     assert db.calls == 3
 
@@ -178,7 +178,7 @@ def test_a_definite_failure_is_not_retried() -> None:
     api = answering({})
     api.fail_next(sql_error("23505", 'duplicate key value violates unique constraint "users_pkey"'))
     db = make(api)
-    with pytest.raises(Conflict):
+    with pytest.raises(ConflictError):
         db.execute("INSERT INTO users ...")
     assert db.calls == 1
 
@@ -194,7 +194,7 @@ def test_a_serialization_failure_inside_a_transaction_is_not_retried_by_statemen
             api.fail_next(sql_error("40001", "could not serialize access"))
             tx.execute("UPDATE x SET y = 1")
 
-    with pytest.raises(Unavailable):
+    with pytest.raises(UnavailableError):
         block()
     assert api.operations() == ["begin_transaction", "execute_statement", "rollback_transaction"]
 
@@ -205,18 +205,30 @@ def test_a_serialization_failure_inside_a_transaction_is_not_retried_by_statemen
 @pytest.mark.parametrize(
     ("fault", "expected", "message"),
     [
-        (sql_error("23505", 'duplicate key value violates unique constraint "x"'), Conflict, "x"),
+        (
+            sql_error("23505", 'duplicate key value violates unique constraint "x"'),
+            ConflictError,
+            "x",
+        ),
         (
             sql_error("23503", 'insert or update on table "positions" violates foreign key'),
-            NotFound,
+            NotFoundError,
             "positions",
         ),
-        (sql_error("23503", 'update or delete ... is still referenced from "p"'), Conflict, "use"),
-        (sql_error("23514", 'violates check constraint "users_range"'), InvalidInput, "range"),
-        (sql_error("22P02", "invalid input syntax for type uuid"), InvalidInput, "uuid"),
+        (
+            sql_error("23503", 'update or delete ... is still referenced from "p"'),
+            ConflictError,
+            "use",
+        ),
+        (
+            sql_error("23514", 'violates check constraint "users_range"'),
+            ValidationFailedError,
+            "range",
+        ),
+        (sql_error("22P02", "invalid input syntax for type uuid"), ValidationFailedError, "uuid"),
         (sql_error("42P01", 'relation "nope" does not exist'), InternalError, "rejected"),
-        (client_error("StatementTimeoutException"), Unavailable, "timed out"),
-        (client_error("TransactionNotFoundException"), Unavailable, "expired"),
+        (client_error("StatementTimeoutException"), UnavailableError, "timed out"),
+        (client_error("TransactionNotFoundException"), UnavailableError, "expired"),
         (client_error("AccessDeniedException", status=403), InternalError, "configuration"),
         (client_error("BadRequestException", "HTTP endpoint is not enabled"), InternalError, ""),
     ],
@@ -282,7 +294,7 @@ def test_a_failed_rollback_does_not_hide_the_original_error() -> None:
             api.fail_next(sql_error("23505", "duplicate"), client_error("AccessDeniedException"))
             tx.execute("INSERT ...")
 
-    with pytest.raises(Conflict):
+    with pytest.raises(ConflictError):
         block()
     assert api.operations()[-1] == "rollback_transaction"
 
@@ -307,7 +319,7 @@ def test_a_failed_commit_is_reported_and_rolled_back() -> None:
             tx.execute("UPDATE a SET b = 1")
             api.fail_next(sql_error("40001", "could not serialize access"))
 
-    with pytest.raises(Unavailable):
+    with pytest.raises(UnavailableError):
         block()
     assert api.operations()[-2:] == ["commit_transaction", "rollback_transaction"]
 
@@ -443,9 +455,12 @@ def test_a_single_row_over_the_limit_is_an_internal_error() -> None:
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
-        ('ERROR: duplicate key value violates unique constraint "users_pkey"', Conflict),
-        ('ERROR: new row for relation "users" violates check constraint "x"', InvalidInput),
-        ("ERROR: could not serialize access due to concurrent update", Unavailable),
+        ('ERROR: duplicate key value violates unique constraint "users_pkey"', ConflictError),
+        (
+            'ERROR: new row for relation "users" violates check constraint "x"',
+            ValidationFailedError,
+        ),
+        ("ERROR: could not serialize access due to concurrent update", UnavailableError),
         ('ERROR: relation "nope" does not exist\n  Position: 15', InternalError),
     ],
 )
@@ -562,5 +577,5 @@ def test_an_unreachable_endpoint_is_named_in_the_error() -> None:
     from botocore.exceptions import EndpointConnectionError
 
     found = translate_error(EndpointConnectionError(endpoint_url="http://127.0.0.1:9")).error
-    assert type(found) is Unavailable
+    assert type(found) is UnavailableError
     assert found.message == "the Data API could not be reached at http://127.0.0.1:9"

@@ -7,9 +7,9 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
 
 import pytest
-from alex_data.errors import InternalError
 from alex_data.gateway import Params, SqlRunner
 from alex_data.migrate import Migration, apply_migrations, load_migrations, split_statements
+from alex_schemas.errors import InternalError
 from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)

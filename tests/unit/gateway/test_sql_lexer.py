@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import pytest
-from alex_data.errors import InternalError
 from alex_data.migrate import split_statements
 from alex_data.sql_lexer import Kind, Token, tokenize
 from alex_data_dev.local_data_api.sqlparams import scan
+from alex_schemas.errors import InternalError
 from hypothesis import assume, given
 from hypothesis import strategies as st
 

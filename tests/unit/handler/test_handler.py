@@ -10,17 +10,17 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
-from alex_data.errors import (
-    Conflict,
-    DataError,
-    InternalError,
-    InvalidInput,
-    NotFound,
-    Unavailable,
-)
 from alex_data.gateway import SqlRunner
 from alex_data.handler import Dispatcher, build_handler, is_sqs_batch, logger
 from alex_schemas.client import LocalLambdaContext
+from alex_schemas.errors import (
+    ConflictError,
+    DataError,
+    InternalError,
+    NotFoundError,
+    UnavailableError,
+    ValidationFailedError,
+)
 from alex_schemas.events import DataEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
@@ -85,10 +85,10 @@ def test_a_direct_event_is_answered_with_the_ok_envelope() -> None:
 @pytest.mark.parametrize(
     ("failure", "code", "retryable"),
     [
-        (InvalidInput("years out of range"), "ValidationError", False),
-        (NotFound("no job"), "NotFound", False),
-        (Conflict("job already completed"), "Conflict", False),
-        (Unavailable("the database is resuming"), "Unavailable", True),
+        (ValidationFailedError("years out of range"), "ValidationError", False),
+        (NotFoundError("no job"), "NotFound", False),
+        (ConflictError("job already completed"), "Conflict", False),
+        (UnavailableError("the database is resuming"), "Unavailable", True),
         (InternalError("the database rejected a statement"), "Internal", False),
     ],
 )
@@ -178,7 +178,7 @@ def test_an_sqs_batch_reports_only_the_records_that_failed() -> None:
     # Given a batch: two good events, a poison body, an invalid event, a lasting failure and a
     # retryable one
     dispatcher = FakeDispatcher(
-        {"gone": NotFound("no job"), "later": Unavailable("the database is resuming")}
+        {"gone": NotFoundError("no job"), "later": UnavailableError("the database is resuming")}
     )
     batch = {
         "Records": [
@@ -245,7 +245,7 @@ def _json_lines(text: str) -> list[dict[str, Any]]:
 def test_each_event_emits_count_latency_and_errors_by_type(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    dispatcher = FakeDispatcher({"gone": NotFound("no job")})
+    dispatcher = FakeDispatcher({"gone": NotFoundError("no job")})
     make(dispatcher)(
         {
             "Records": [
@@ -268,7 +268,7 @@ def test_each_event_emits_count_latency_and_errors_by_type(
 
 
 def test_logs_carry_the_job_id_as_correlation_id(caplog: pytest.LogCaptureFixture) -> None:
-    make(FakeDispatcher({"user_1": Conflict("job already completed")}))(GET_JOB, context())
+    make(FakeDispatcher({"user_1": ConflictError("job already completed")}))(GET_JOB, context())
     assert logger.get_correlation_id() == JOB
     failed = next(r for r in caplog.records if r.getMessage() == "event failed")
     assert failed.__dict__["code"] == "Conflict"
@@ -332,7 +332,7 @@ def test_an_internal_failure_is_logged_at_error_with_its_cause_and_the_request_i
 def test_an_expected_failure_stays_at_info_without_a_cause(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    make(FakeDispatcher({"user_1": NotFound("no user")}))(GET_USER, context())
+    make(FakeDispatcher({"user_1": NotFoundError("no user")}))(GET_USER, context())
     failed = next(r for r in caplog.records if r.getMessage() == "event failed")
     assert failed.levelname == "INFO"
     assert "cause" not in failed.__dict__
@@ -341,7 +341,7 @@ def test_an_expected_failure_stays_at_info_without_a_cause(
 def test_the_function_keeps_each_failed_records_reason_for_tools() -> None:
     from alex_data.handler import DataFunction, decorate
 
-    function = DataFunction(FakeDispatcher({"user_2": Conflict("busy")}), FakeDatabase)
+    function = DataFunction(FakeDispatcher({"user_2": ConflictError("busy")}), FakeDatabase)
     handler = decorate(function)
     batch = {
         "Records": [

@@ -6,9 +6,9 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
-from alex_data.errors import Conflict, NotFound, Unavailable
 from alex_data.operations import accounts as ops
 from alex_data.repositories import accounts, positions
+from alex_schemas.errors import ConflictError, NotFoundError, UnavailableError
 from alex_schemas.events import (
     CreateAccount,
     DeleteAccount,
@@ -50,7 +50,7 @@ def test_create_account_for_an_unknown_user_is_not_found() -> None:
         accounts.CREATE_ACCOUNT,
         {"user_found": False, "id_taken": False, "account": None},
     )
-    with pytest.raises(NotFound, match="no user"):
+    with pytest.raises(NotFoundError, match="no user"):
         ops.create_account(CreateAccount(clerk_user_id=doc.USER, account_name="x"), db)
 
 
@@ -59,7 +59,7 @@ def test_create_account_with_an_id_another_user_holds_is_a_conflict() -> None:
         accounts.CREATE_ACCOUNT,
         {"user_found": True, "id_taken": True, "account": None},
     )
-    with pytest.raises(Conflict):
+    with pytest.raises(ConflictError):
         ops.create_account(CreateAccount(clerk_user_id=doc.USER, account_name="x"), db)
 
 
@@ -70,7 +70,7 @@ def test_an_id_another_user_took_meanwhile_is_retryable() -> None:
         accounts.CREATE_ACCOUNT,
         {"user_found": True, "id_taken": False, "account": None},
     )
-    with pytest.raises(Unavailable) as raised:
+    with pytest.raises(UnavailableError) as raised:
         ops.create_account(CreateAccount(clerk_user_id=doc.USER, account_name="x"), db)
     assert raised.value.retryable
 
@@ -85,7 +85,7 @@ def test_update_account_sends_only_the_fields_given() -> None:
 
 def test_update_account_of_another_user_is_not_found() -> None:
     db = FakeDb().answer(accounts.UPDATE_ACCOUNT, None)
-    with pytest.raises(NotFound, match="no account"):
+    with pytest.raises(NotFoundError, match="no account"):
         ops.update_account(
             UpdateAccount(clerk_user_id=doc.USER, account_id=ACCOUNT, account_name="x"), db
         )
@@ -127,10 +127,10 @@ def test_upsert_position_answers_the_position() -> None:
 
 
 def test_a_position_in_another_users_account_is_not_found() -> None:
-    with pytest.raises(NotFound, match="no account"):
+    with pytest.raises(NotFoundError, match="no account"):
         ops.upsert_position(_upsert_position(), _position_outcome(account=False, instrument=True))
 
 
 def test_a_position_in_an_unknown_instrument_is_not_found() -> None:
-    with pytest.raises(NotFound, match="no instrument SPY"):
+    with pytest.raises(NotFoundError, match="no instrument SPY"):
         ops.upsert_position(_upsert_position(), _position_outcome(account=True, instrument=False))

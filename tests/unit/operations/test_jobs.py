@@ -8,10 +8,15 @@ from uuid import UUID
 
 import pytest
 from alex_data.dispatch import dispatch
-from alex_data.errors import Conflict, InvalidInput, NotFound, Unavailable
 from alex_data.operations import jobs as ops
 from alex_data.repositories import jobs
 from alex_data.repositories.paging import encode_cursor
+from alex_schemas.errors import (
+    ConflictError,
+    NotFoundError,
+    UnavailableError,
+    ValidationFailedError,
+)
 from alex_schemas.events import (
     CompleteJob,
     CreateJob,
@@ -74,7 +79,7 @@ def test_an_illegal_transition_is_a_conflict_naming_the_status(
     event: StartJob | CompleteJob | FailJob, found: str
 ) -> None:
     db = _transition_answers(found, changed=False, same=False, now=found)
-    with pytest.raises(Conflict, match=f"is {found}"):
+    with pytest.raises(ConflictError, match=f"is {found}"):
         dispatch(event, db)
     assert len(db.calls) == 1
 
@@ -82,7 +87,7 @@ def test_an_illegal_transition_is_a_conflict_naming_the_status(
 def test_a_job_the_user_does_not_have_is_not_found() -> None:
     # the statement returns no row for a missing job and for another user's job alike
     db = FakeDb().answer(jobs.TRANSITION_JOB, None)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         ops.complete_job(CompleteJob(**IDS), db)
 
 
@@ -151,7 +156,7 @@ def test_a_payload_write_that_would_change_a_finished_job_is_a_conflict() -> Non
     db = FakeDb().answer(
         jobs.WRITE_JOB_PAYLOAD, doc.job_change("failed", changed=False, same=False, job_doc=done)
     )
-    with pytest.raises(Conflict, match="is failed"):
+    with pytest.raises(ConflictError, match="is failed"):
         ops.update_summary(UpdateSummary(**IDS, summary_payload={"summary": "late"}), db)
 
 
@@ -170,21 +175,21 @@ def test_create_job_answers_the_job_created_or_found_again() -> None:
 
 def test_create_job_for_an_unknown_user_is_not_found() -> None:
     db = FakeDb().answer(jobs.CREATE_JOB, {"user_found": False, "id_taken": False, "job": None})
-    with pytest.raises(NotFound, match="no user"):
+    with pytest.raises(NotFoundError, match="no user"):
         ops.create_job(CreateJob(clerk_user_id=doc.USER), db)
 
 
 def test_create_job_with_an_id_another_user_holds_is_a_conflict() -> None:
     answer = {"user_found": True, "id_taken": True, "job": None}
     db = FakeDb().answer(jobs.CREATE_JOB, answer)
-    with pytest.raises(Conflict, match="already in use"):
+    with pytest.raises(ConflictError, match="already in use"):
         ops.create_job(CreateJob(clerk_user_id=doc.USER), db)
 
 
 def test_a_job_id_another_user_took_meanwhile_is_retryable() -> None:
     answer = {"user_found": True, "id_taken": False, "job": None}
     db = FakeDb().answer(jobs.CREATE_JOB, answer)
-    with pytest.raises(Unavailable):
+    with pytest.raises(UnavailableError):
         ops.create_job(CreateJob(clerk_user_id=doc.USER), db)
 
 
@@ -203,7 +208,7 @@ def test_get_job_keeps_free_form_numbers_as_json_numbers() -> None:
 
 def test_get_job_of_another_user_is_not_found() -> None:
     db = FakeDb().answer(jobs.GET_JOB, None)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         ops.get_job(GetJob(**IDS), db)
 
 
@@ -231,6 +236,6 @@ def test_list_jobs_pages_with_a_cursor_after_the_last_job() -> None:
 )
 def test_a_cursor_this_function_did_not_write_is_invalid_input(cursor: str) -> None:
     db = FakeDb()
-    with pytest.raises(InvalidInput):
+    with pytest.raises(ValidationFailedError):
         ops.list_jobs(ListJobs(clerk_user_id=doc.USER, cursor=cursor), db)
     assert db.calls == []

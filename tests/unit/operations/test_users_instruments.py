@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from alex_data.errors import InvalidInput, NotFound
 from alex_data.operations import instruments as instrument_ops
 from alex_data.operations import users as user_ops
 from alex_data.repositories import instruments, users
+from alex_schemas.errors import NotFoundError, ValidationFailedError
 from alex_schemas.events import GetUser, ListInstruments, UpdatePrices, UpsertUser
 from alex_schemas.vocab import AssetClass, InstrumentType
 
@@ -39,7 +39,7 @@ def test_upsert_user_sends_only_the_fields_given() -> None:
 
 def test_get_user_of_an_unknown_user_is_not_found() -> None:
     db = FakeDb().answer(users.GET_USER, None)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         user_ops.get_user(GetUser(clerk_user_id=doc.USER), db)
 
 
@@ -76,5 +76,5 @@ def test_list_instruments_pages_by_symbol() -> None:
 
 
 def test_a_foreign_instrument_cursor_is_invalid_input() -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(ValidationFailedError):
         instrument_ops.list_instruments(ListInstruments(cursor="%%%"), FakeDb())

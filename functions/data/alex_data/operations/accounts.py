@@ -7,6 +7,7 @@ UpsertInstruments); the event itself was well formed, what it points at is absen
 
 from __future__ import annotations
 
+from alex_schemas.errors import ConflictError, InternalError, NotFoundError, UnavailableError
 from alex_schemas.events import (
     CreateAccount,
     DeleteAccount,
@@ -17,7 +18,6 @@ from alex_schemas.events import (
 )
 from alex_schemas.results import AccountView, Deleted, Portfolio, PositionView
 
-from alex_data.errors import Conflict, InternalError, NotFound, Unavailable
 from alex_data.gateway import SqlRunner
 from alex_data.repositories.accounts import ACCOUNT_FIELDS, AccountRepository
 from alex_data.repositories.portfolio import PortfolioRepository
@@ -37,22 +37,22 @@ def create_account(event: CreateAccount, db: SqlRunner) -> AccountView:
     if outcome is None:
         raise InternalError("the account insert answered nothing")
     if not outcome.user_found:
-        raise NotFound(f"no user {event.clerk_user_id}")
+        raise NotFoundError(f"no user {event.clerk_user_id}")
     if outcome.account is not None:
         # created, or a redelivery that finds the account it created before
         return outcome.account
     if outcome.id_taken:
         # by another user's account: say no more than that
-        raise Conflict(f"account id {event.account_id} is already in use")
+        raise ConflictError(f"account id {event.account_id} is already in use")
     # another user's account committed while this ran (the same uuid twice: not in practice)
-    raise Unavailable(f"account id {event.account_id} is being used concurrently; retry")
+    raise UnavailableError(f"account id {event.account_id} is being used concurrently; retry")
 
 
 def update_account(event: UpdateAccount, db: SqlRunner) -> AccountView:
     fields = event.model_dump(include=set(ACCOUNT_FIELDS), exclude_none=True)
     account = AccountRepository(db).update(event.clerk_user_id, event.account_id, fields)
     if account is None:
-        raise NotFound(f"no account {event.account_id} for this user")
+        raise NotFoundError(f"no account {event.account_id} for this user")
     return account
 
 
@@ -71,9 +71,9 @@ def upsert_position(event: UpsertPosition, db: SqlRunner) -> PositionView:
     if outcome is None:
         raise InternalError("the position upsert answered nothing")
     if not outcome.account_found:
-        raise NotFound(f"no account {event.account_id} for this user")
+        raise NotFoundError(f"no account {event.account_id} for this user")
     if not outcome.instrument_found:
-        raise NotFound(f"no instrument {event.symbol}: add it with UpsertInstruments first")
+        raise NotFoundError(f"no instrument {event.symbol}: add it with UpsertInstruments first")
     if outcome.position is None:
         raise InternalError("the position upsert answered no position")
     return outcome.position
@@ -87,5 +87,5 @@ def delete_position(event: DeletePosition, db: SqlRunner) -> Deleted:
 def get_portfolio(event: GetPortfolio, db: SqlRunner) -> Portfolio:
     portfolio = PortfolioRepository(db).load(event.clerk_user_id)
     if portfolio is None:
-        raise NotFound(f"no user {event.clerk_user_id}")
+        raise NotFoundError(f"no user {event.clerk_user_id}")
     return portfolio

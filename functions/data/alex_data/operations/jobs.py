@@ -12,6 +12,7 @@ is `Conflict`: a finished job's result is what its owner was shown. A job of ano
 
 from __future__ import annotations
 
+from alex_schemas.errors import ConflictError, InternalError, NotFoundError, UnavailableError
 from alex_schemas.events import (
     CompleteJob,
     CreateJob,
@@ -28,7 +29,6 @@ from alex_schemas.events import (
 from alex_schemas.results import JobPage, JobSummary, JobView
 from alex_schemas.vocab import JobStatus
 
-from alex_data.errors import Conflict, InternalError, NotFound, Unavailable
 from alex_data.gateway import SqlRunner
 from alex_data.repositories.jobs import JobRepository, PayloadSlot
 
@@ -39,8 +39,8 @@ def _summary(job: JobView) -> JobSummary:
     return JobSummary.model_validate(job.model_dump(include=set(_SUMMARY_FIELDS)))
 
 
-def _not_found(event: JobEvent[JobSummary] | JobEvent[JobView]) -> NotFound:
-    return NotFound(f"no job {event.job_id} for this user")
+def _not_found(event: JobEvent[JobSummary] | JobEvent[JobView]) -> NotFoundError:
+    return NotFoundError(f"no job {event.job_id} for this user")
 
 
 def create_job(event: CreateJob, db: SqlRunner) -> JobView:
@@ -50,14 +50,14 @@ def create_job(event: CreateJob, db: SqlRunner) -> JobView:
     if outcome is None:
         raise InternalError("the job insert answered nothing")
     if not outcome.user_found:
-        raise NotFound(f"no user {event.clerk_user_id}")
+        raise NotFoundError(f"no user {event.clerk_user_id}")
     if outcome.job is not None:
         # created, or a redelivery that finds the job it created before
         return outcome.job
     if outcome.id_taken:
-        raise Conflict(f"job id {event.job_id} is already in use")
+        raise ConflictError(f"job id {event.job_id} is already in use")
     # another user's job committed while this ran (the same uuid twice: not in practice)
-    raise Unavailable(f"job id {event.job_id} is being used concurrently; retry")
+    raise UnavailableError(f"job id {event.job_id} is being used concurrently; retry")
 
 
 def _transition(
@@ -73,7 +73,9 @@ def _transition(
     if change is None:
         raise _not_found(event)
     if not (change.changed or change.same):
-        raise Conflict(f"job {event.job_id} is {change.previous_status}: it cannot become {target}")
+        raise ConflictError(
+            f"job {event.job_id} is {change.previous_status}: it cannot become {target}"
+        )
     return _summary(change.job)
 
 
@@ -97,7 +99,7 @@ def _write(
     if change is None:
         raise _not_found(event)
     if not (change.changed or change.same):
-        raise Conflict(
+        raise ConflictError(
             f"job {event.job_id} is {change.previous_status}: its {slot} can no longer change"
         )
     return _summary(change.job)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from alex_schemas.errors import NotFoundError
 from alex_schemas.events import GetUser, UpsertUser
 from alex_schemas.results import UserView
 
-from alex_data.errors import NotFound
 from alex_data.gateway import SqlRunner
 from alex_data.repositories.users import USER_FIELDS, UserRepository
 
@@ -19,5 +19,5 @@ def upsert_user(event: UpsertUser, db: SqlRunner) -> UserView:
 def get_user(event: GetUser, db: SqlRunner) -> UserView:
     user = UserRepository(db).get(event.clerk_user_id)
     if user is None:
-        raise NotFound(f"no user {event.clerk_user_id}")
+        raise NotFoundError(f"no user {event.clerk_user_id}")
     return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alex_schemas.errors import InternalError
 from alex_schemas.events import InstrumentIn, PriceIn
 from alex_schemas.results import (
     InstrumentList,
@@ -13,7 +14,6 @@ from alex_schemas.results import (
 )
 from alex_schemas.vocab import InstrumentType
 
-from alex_data.errors import InternalError
 from alex_data.gateway import SqlRunner
 from alex_data.repositories.paging import decode_cursor, encode_cursor
 

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from alex_schemas.errors import ValidationFailedError
 from alex_schemas.results import JobSummary
 from alex_schemas.vocab import JobStatus, JobType
 from pydantic import JsonValue
 
-from alex_data.errors import InvalidInput
 from alex_data.gateway import SqlRunner
 from alex_data.repositories.paging import decode_cursor, encode_cursor
 from alex_data.rows import JobChange, JobCreation, JobRecord
@@ -156,7 +156,7 @@ def _position(cursor: str) -> tuple[datetime, UUID]:
     try:
         return datetime.fromisoformat(created_at), UUID(job_id)
     except ValueError as exc:
-        raise InvalidInput("cursor is not one this function returned") from exc
+        raise ValidationFailedError("cursor is not one this function returned") from exc
 
 
 class JobRepository:

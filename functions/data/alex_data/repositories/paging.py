@@ -2,7 +2,7 @@
 
 Keyset paging (not OFFSET) keeps each page one index range scan however deep the caller goes,
 and a row inserted meanwhile neither repeats nor skips one. Callers pass `next_cursor` back
-verbatim; a cursor that does not decode is the caller's mistake (`InvalidInput`).
+verbatim; a cursor that does not decode is the caller's mistake (`ValidationFailedError`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 
-from alex_data.errors import InvalidInput
+from alex_schemas.errors import ValidationFailedError
 
 
 def encode_cursor(*position: str) -> str:
@@ -25,11 +25,11 @@ def decode_cursor(cursor: str, parts: int) -> list[str]:
         padded = cursor + "=" * (-len(cursor) % 4)
         position = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput("cursor is not one this function returned") from exc
+        raise ValidationFailedError("cursor is not one this function returned") from exc
     if (
         not isinstance(position, list)
         or len(position) != parts
         or not all(isinstance(p, str) for p in position)
     ):
-        raise InvalidInput("cursor is not one this function returned")
+        raise ValidationFailedError("cursor is not one this function returned")
     return position

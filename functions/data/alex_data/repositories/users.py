@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from alex_schemas.errors import InternalError
 from alex_schemas.results import UserView
 
-from alex_data.errors import InternalError
 from alex_data.gateway import SqlRunner
 
 # Insert, or update only the fields present in :fields (jsonb_populate_record over the stored
