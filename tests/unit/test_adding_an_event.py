@@ -82,6 +82,8 @@ def _union(event: EventType) -> str | None:
         return "not in the DataEvent union (alex_schemas/events.py)"
     if event.model_fields["type"].default != event.__name__:
         return f'its type literal is not "{event.__name__}"'
+    if getattr(alex_schemas, event.__name__, None) is not event:
+        return "not exported from alex_schemas"
     return None
 
 
