@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a transaction may stay idle before it is rolled back (Aurora: 3 minutes)",
     )
     serve.add_argument(
+        "--log-requests",
+        action="store_true",
+        help="print one line per Data API request: operation, outcome, rows, bytes, ms, SQL",
+    )
+    serve.add_argument(
         "--sam-env-vars",
         metavar="PATH",
         help="also write a `sam local invoke --env-vars` file aimed at this server",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import pwd
 import shutil
@@ -23,6 +24,8 @@ from pathlib import Path
 from types import TracebackType
 
 import psycopg
+
+log = logging.getLogger(__name__)
 
 SUPERUSER = "postgres"
 # The socket lives in a private directory, so the default port number never clashes.
@@ -127,7 +130,15 @@ def _remove_orphans(root: Path) -> None:
         if owner is None or _alive(owner):
             continue
         postmaster = _read_pid(directory / "data" / "postmaster.pid")
-        if postmaster is not None and _alive(postmaster):
+        running = postmaster is not None and _alive(postmaster)
+        log.warning(
+            "removing a stale PostgreSQL cluster in %s%s: process %d started it and exited "
+            "without stopping it (killed?)",
+            directory,
+            f" (server pid {postmaster} still running)" if running else "",
+            owner,
+        )
+        if postmaster is not None and running:
             with contextlib.suppress(OSError):
                 os.kill(postmaster, signal.SIGINT)  # fast shutdown
             deadline = time.monotonic() + 10
@@ -201,6 +212,10 @@ class ThrowawayPostgres:
         return self._tmp
 
     @property
+    def bin_dir(self) -> str | None:
+        return None if self._binaries is None else str(self._binaries.postgres.parent)
+
+    @property
     def dsn(self) -> str:
         return f"host={self.socket_dir} port={_PORT} user={SUPERUSER} dbname=postgres"
 
@@ -217,7 +232,7 @@ class ThrowawayPostgres:
         self.stop()
 
     def start(self) -> None:
-        binaries = self._binaries or find_server_binaries()
+        binaries = self._binaries = self._binaries or find_server_binaries()
         run_as = _unprivileged_user()
         root = _scratch_root()
         _remove_orphans(Path(root))

@@ -7,8 +7,9 @@ import http.client
 import json
 import threading
 import time
+import urllib.error
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import boto3
@@ -170,6 +171,27 @@ def test_fault_injection_over_http_spares_commit(
             rds_data.execute_statement(sql="SELECT 1", **arns)
     finally:
         local_data_api.clear_faults()
+
+
+@pytest.mark.parametrize(
+    ("faults", "says"),
+    [
+        ({"Nope": 1}, "unknown fault code 'Nope'"),
+        ({"DatabaseResumingException": "two"}, "must be a non-negative integer"),
+        ({"DatabaseResumingException": True}, "must be a non-negative integer"),
+    ],
+)
+def test_a_bad_fault_request_is_a_400_naming_the_problem(
+    local_data_api: LocalDataApi, faults: dict[str, Any], says: str
+) -> None:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post_faults(local_data_api.endpoint_url, faults)
+    assert refused.value.code == 400
+    body = json.loads(refused.value.read())
+    assert body["code"] == "BadRequestException"
+    assert says in body["message"]
+    # and nothing was armed by the refused request
+    assert post_faults(local_data_api.endpoint_url, {}) == {}
 
 
 def test_boto3_does_not_retry_a_resuming_database_by_itself(

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -106,7 +107,78 @@ def test_serve_prints_exports_serves_and_cleans_up_on_signal(
         process.stdout.close()
 
 
-def test_a_killed_servers_cluster_is_removed_by_the_next_start() -> None:
+def test_serve_logs_requests_prints_psql_and_stops_on_sighup() -> None:
+    # Given `alex-data serve --log-requests`, as `make serve` runs it
+    process = subprocess.Popen(  # noqa: S603 - our own console script
+        [str(Path(sys.executable).parent / "alex-data"), "serve", "--port", "0", "--log-requests"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        exports, ready = _read_until_ready(process)
+        client = boto3.client(
+            "rds-data",
+            endpoint_url=exports["AWS_ENDPOINT_URL_RDS_DATA"],
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        client.execute_statement(
+            resourceArn=exports["AURORA_CLUSTER_ARN"],
+            secretArn=exports["AURORA_SECRET_ARN"],
+            database=exports["AURORA_DATABASE"],
+            sql="SELECT g FROM generate_series(1, 3) AS g",
+        )
+        # When its terminal closes
+        process.send_signal(signal.SIGHUP)
+        assert process.wait(timeout=20) == 0
+        assert process.stderr is not None
+        stderr = process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    # Then it logged the request, printed a psql command for its database, and cleaned up
+    (request,) = [line for line in stderr.splitlines() if " ExecuteStatement " in line]
+    assert re.search(r" ExecuteStatement ok rows=3 bytes=\d+ [\d.]+ms  SELECT g FROM", request)
+    (psql,) = [line for line in stderr.splitlines() if line.startswith("psql: ")]
+    found = re.search(r"PostgreSQL in (\S+);", ready)
+    assert found, ready
+    assert f"host={found.group(1)}" in psql
+    assert "dbname=alex" in psql
+    assert stderr.rstrip().endswith("stopped")
+    assert not Path(found.group(1)).exists()
+
+
+def test_serve_refuses_a_dsn_with_no_server_in_one_line() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = subprocess.run(  # noqa: S603 - our own console script
+        [
+            str(Path(sys.executable).parent / "alex-data"),
+            "serve",
+            "--port",
+            "0",
+            "--dsn",
+            f"host=127.0.0.1 port={port} user=postgres connect_timeout=3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("alex-data serve: cannot use the PostgreSQL --dsn names: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_killed_servers_cluster_is_removed_by_the_next_start(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # Given a serve killed outright, which leaves its PostgreSQL running and its files behind
     process = subprocess.Popen(  # noqa: S603 - our own console script
         [str(Path(sys.executable).parent / "alex-data"), "serve", "--port", "0"],
@@ -129,7 +201,11 @@ def test_a_killed_servers_cluster_is_removed_by_the_next_start() -> None:
     # When the next throwaway PostgreSQL starts
     with ThrowawayPostgres():
         pass
-    # Then the orphan's server was stopped and its directory removed
+    # Then the orphan's server was stopped and its directory removed, and that was said
     assert not orphan.exists()
+    assert any(
+        "removing a stale PostgreSQL cluster" in r.getMessage() and str(orphan) in r.getMessage()
+        for r in caplog.records
+    )
     with pytest.raises(ProcessLookupError):
         os.kill(postmaster, 0)

@@ -12,7 +12,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from alex_data_dev.local_data_api.engine import Engine, EngineConfig
-from alex_data_dev.local_data_api.server import DataApiHttpServer
+from alex_data_dev.local_data_api.server import DataApiHttpServer, RequestLog
 from alex_data_dev.postgres import ThrowawayPostgres
 
 REGION = "us-east-1"
@@ -39,6 +39,7 @@ class LocalDataApi:
         *,
         statement_timeout: float = 45.0,
         transaction_max_age: float = 24 * 3600.0,
+        request_log: RequestLog | None = None,
     ) -> None:
         self._given_dsn = dsn
         self.host = host
@@ -47,6 +48,7 @@ class LocalDataApi:
         self.transaction_timeout = transaction_timeout
         self.statement_timeout = statement_timeout
         self.transaction_max_age = transaction_max_age
+        self._request_log = request_log
         self.cluster_arn = CLUSTER_ARN
         self.secret_arn = SECRET_ARN
         self.region = REGION
@@ -80,7 +82,9 @@ class LocalDataApi:
                     transaction_max_age=self.transaction_max_age,
                 )
             )
-            self._server = DataApiHttpServer(self._engine, self.host, self._port)
+            self._server = DataApiHttpServer(
+                self._engine, self.host, self._port, request_log=self._request_log
+            )
             self._server.start()
         except BaseException:
             self.close()
@@ -133,6 +137,11 @@ class LocalDataApi:
     def postgres_dir(self) -> str | None:
         """The throwaway server's directory (data and socket), None on a given server."""
         return None if self._postgres is None else str(self._postgres.socket_dir)
+
+    @property
+    def postgres_bin_dir(self) -> str | None:
+        """Where the throwaway server's binaries are (psql is usually beside them)."""
+        return None if self._postgres is None else self._postgres.bin_dir
 
     @property
     def port(self) -> int:

@@ -25,7 +25,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from alex_data_dev.local_data_api import values
-from alex_data_dev.local_data_api.errors import DataApiError, bad_request
+from alex_data_dev.local_data_api.errors import STATUS, DataApiError, bad_request
 from alex_data_dev.local_data_api.metadata import TypeNames, column_metadata
 from alex_data_dev.local_data_api.sqlparams import ScannedSql, scan
 
@@ -190,8 +190,10 @@ class Engine:
 
     def set_faults(self, faults: Mapping[str, int]) -> dict[str, int]:
         for code, count in faults.items():
-            DataApiError(code, "")  # refuses codes the model does not have
-            if not isinstance(count, int) or count < 0:
+            if code not in STATUS:
+                known = ", ".join(sorted(STATUS))
+                raise bad_request(f"unknown fault code {code!r}; the Data API's codes: {known}")
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
                 raise bad_request(f"fault count for {code} must be a non-negative integer")
         with self._faults_lock:
             self._faults.update(faults)

@@ -17,6 +17,7 @@ import logging
 import socket
 import socketserver
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
@@ -33,6 +34,62 @@ _MAX_LINE = 65536
 _MAX_HEADERS = 200
 
 Route = Callable[[Mapping[str, Any]], bytes]
+# One served request, for a request log: operation, HTTP status, error code or None, the SQL
+# (static text; the values travel as parameters and are never logged), rows, bytes, ms.
+RequestLog = Callable[["Served"], None]
+
+# path -> the Data API operation it serves
+OPERATIONS = {
+    "/Execute": "ExecuteStatement",
+    "/BatchExecute": "BatchExecuteStatement",
+    "/BeginTransaction": "BeginTransaction",
+    "/CommitTransaction": "CommitTransaction",
+    "/RollbackTransaction": "RollbackTransaction",
+}
+
+
+class Served:
+    __slots__ = ("error", "ms", "operation", "request", "response_bytes", "rows", "status")
+
+    def __init__(
+        self,
+        operation: str,
+        status: int,
+        error: str | None,
+        request: Mapping[str, Any],
+        response: bytes,
+        ms: float,
+    ) -> None:
+        self.operation = operation
+        self.status = status
+        self.error = error
+        self.request = request
+        self.response_bytes = len(response)
+        self.ms = ms
+        self.rows = _rows(response) if error is None else None
+
+    @property
+    def sql(self) -> str:
+        sql = self.request.get("sql")
+        return " ".join(sql.split()) if isinstance(sql, str) else ""
+
+
+def _rows(response: bytes) -> int | None:
+    """Rows returned, or updated when nothing is returned."""
+    try:
+        body = json.loads(response)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    for key in ("records", "updateResults"):
+        if isinstance(body.get(key), list):
+            return len(body[key])
+    if "formattedRecords" in body:
+        found = json.loads(body["formattedRecords"] or "[]")
+        return len(found) if isinstance(found, list) else None
+    updated = body.get("numberOfRecordsUpdated")
+    return updated if isinstance(updated, int) else None
 
 
 class _Server(socketserver.ThreadingTCPServer):
@@ -41,8 +98,11 @@ class _Server(socketserver.ThreadingTCPServer):
     # A burst of concurrent callers must not be refused at the socket.
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], engine: Engine) -> None:
+    def __init__(
+        self, address: tuple[str, int], engine: Engine, request_log: RequestLog | None = None
+    ) -> None:
         self.engine = engine
+        self.request_log = request_log
         self.routes: dict[str, Route] = {
             "/Execute": engine.execute_statement,
             "/BatchExecute": engine.batch_execute_statement,
@@ -176,26 +236,35 @@ class _Handler(socketserver.StreamRequestHandler):
     # --- routing ----------------------------------------------------------------------------
 
     def _dispatch(self, request: _Request) -> None:
+        started = time.perf_counter()
+        path = request.path.split("?", 1)[0]
+        parsed: Mapping[str, Any] = {}
         try:
             if request.headers_size > MAX_REQUEST_BYTES:
                 raise bad_request(REQUEST_TOO_LARGE)
-            path = request.path.split("?", 1)[0]
             if path.startswith("/_local/"):
                 body = self._control(request.method, path, request.body)
             else:
                 route = self.server.routes.get(path)
                 if route is None or request.method != "POST":
                     raise DataApiError("NotFoundException", f"No operation at {request.path}")
-                body = route(_json_object(request.body))
-            self._respond(200, body, close=request.close)
+                parsed = _json_object(request.body)
+                body = route(parsed)
+            status, code = 200, None
         except DataApiError as error:
-            payload = json.dumps(error.body()).encode()
-            self._respond(error.status, payload, error.code, close=request.close)
+            body = json.dumps(error.body()).encode()
+            status, code = error.status, error.code
         except Exception:
             log.exception("unexpected failure serving %s", request.path)
             internal = DataApiError("InternalServerErrorException", "InternalServerError")
-            payload = json.dumps(internal.body()).encode()
-            self._respond(internal.status, payload, internal.code, close=request.close)
+            body = json.dumps(internal.body()).encode()
+            status, code = internal.status, internal.code
+        self._respond(status, body, code, close=request.close)
+        request_log = self.server.request_log
+        if request_log is not None and path in OPERATIONS:
+            ms = (time.perf_counter() - started) * 1000
+            with contextlib.suppress(Exception):  # a log line must never break serving
+                request_log(Served(OPERATIONS[path], status, code, parsed, body, ms))
 
     def _control(self, method: str, path: str, body: bytes) -> bytes:
         engine = self.server.engine
@@ -225,8 +294,10 @@ def _json_object(body: bytes) -> dict[str, Any]:
 class DataApiHttpServer:
     """The HTTP server on a background thread."""
 
-    def __init__(self, engine: Engine, host: str, port: int) -> None:
-        self._server = _Server((host, port), engine)
+    def __init__(
+        self, engine: Engine, host: str, port: int, request_log: RequestLog | None = None
+    ) -> None:
+        self._server = _Server((host, port), engine, request_log)
         self._thread: threading.Thread | None = None
 
     @property
