@@ -15,6 +15,7 @@ is stopped and removed either way.
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from uuid import UUID
 
 from alex_schemas.events import (
@@ -64,6 +65,9 @@ from alex_schemas.results import (
     UserView,
 )
 from alex_schemas.vocab import AccountType, AssetClass, JobStatus, JobType
+
+if TYPE_CHECKING:
+    from alex_data_dev.local_data_api import LocalDataApi
 
 R = TypeVar("R", bound=Result)
 
@@ -451,19 +455,43 @@ _QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_TRACE_DISABLED": "true"
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
-    del argv  # no options: `make run` is the whole interface
+    parser = argparse.ArgumentParser(prog="python -m alex_data_dev.main_job")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="after the job, keep the endpoint and its data up until Ctrl-C (make run KEEP=1)",
+    )
+    args = parser.parse_args(argv)
     from alex_data_dev.local_data_api import LocalDataApi
 
     quiet = {name: os.environ.get(name, value) for name, value in _QUIET.items()}
     try:
         with LocalDataApi() as api, _environment(api.env() | quiet), _fresh_container():
             status = _story(api.endpoint_url, out)
+            if args.keep:
+                _keep_serving(api, out)
     except Exception as exc:  # the exit status and this line are the report
         print(f"\nmain job FAILED: {type(exc).__name__}: {exc}", file=out)
         status = 1
     # the `with` has closed everything it opened, whichever way the story ended
     print("local Data API stopped, its PostgreSQL and files removed", file=out)
     return status
+
+
+def _keep_serving(api: LocalDataApi, out: TextIO) -> None:
+    """Leave the job's data and the endpoint up to explore, until a stop signal."""
+    from alex_data_dev.serve import export_lines, psql_command, stop_on_signals
+
+    with stop_on_signals() as stop:
+        print("\nKEEP: the endpoint and the job's data stay up. In another terminal:", file=out)
+        for line in export_lines(api):
+            print(f"  {line}", file=out)
+        print("  .venv/bin/alex-data invoke events/get_job.json   # or psql:", file=out)
+        print(f"  {psql_command(api)}", file=out)
+        print("Ctrl-C (or closing this terminal) stops it and removes everything", file=out)
+        out.flush()
+        while not stop.wait(0.5):
+            pass
 
 
 @contextmanager

@@ -5,7 +5,12 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
+import subprocess
+import sys
+import threading
 
+import boto3
 import pytest
 from alex_data_dev import main_job
 
@@ -54,3 +59,50 @@ def test_the_main_job_fails_loudly_when_an_event_fails(monkeypatch: pytest.Monke
     assert "analysis job" not in text
     assert "local Data API stopped" in text
     assert dict(os.environ) == environment
+
+
+def test_keep_leaves_the_endpoint_and_the_jobs_data_up_until_a_signal() -> None:
+    # Given `make run KEEP=1`
+    process = subprocess.Popen(
+        [sys.executable, "-m", "alex_data_dev.main_job", "--keep"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    exports: dict[str, str] = {}
+    watchdog = threading.Timer(120, process.kill)
+    watchdog.start()
+    try:
+        while line := process.stdout.readline():
+            if found := re.fullmatch(r"\s+export (\w+)=(\S+)\n", line):
+                exports[found.group(1)] = found.group(2)
+            if line.startswith("Ctrl-C"):
+                break
+        assert len(exports) == 4, exports
+        # When a client asks for the job after the run
+        client = boto3.client(
+            "rds-data",
+            endpoint_url=exports["AWS_ENDPOINT_URL_RDS_DATA"],
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        answer = client.execute_statement(
+            resourceArn=exports["AURORA_CLUSTER_ARN"],
+            secretArn=exports["AURORA_SECRET_ARN"],
+            database=exports["AURORA_DATABASE"],
+            sql="SELECT status FROM jobs WHERE id = CAST(:id AS uuid)",
+            parameters=[{"name": "id", "value": {"stringValue": str(main_job.JOB)}}],
+        )
+        # Then the job's data is still there, until the signal stops everything
+        assert answer["records"] == [[{"stringValue": "completed"}]]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert "files removed" in process.stdout.read()
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
