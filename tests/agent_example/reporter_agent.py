@@ -31,9 +31,9 @@ def write_report(portfolio: Portfolio) -> str:
     for account in portfolio.accounts:
         lines.append(f"## {account.account_name} ({account.account_type})")
         for position in account.positions:
-            share = position.market_value / total * 100 if total else Decimal(0)
+            share = portfolio.market_value(position) / total * 100 if total else Decimal(0)
             lines.append(f"- {position.symbol}: {position.quantity} units, {share:.1f}%")
-    unclassified = sorted(s for s, i in portfolio.instruments().items() if not i.is_classified)
+    unclassified = sorted(s for s, i in portfolio.instruments.items() if not i.is_classified)
     if unclassified:
         lines.append(f"Not yet classified: {', '.join(unclassified)}")
     return "\n".join(lines)

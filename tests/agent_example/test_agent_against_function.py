@@ -148,7 +148,7 @@ def test_an_agent_runs_a_job_through_the_real_function(
     portfolio = client.call(GetPortfolio(clerk_user_id=user))
     assert isinstance(portfolio, Portfolio)
     (position,) = portfolio.accounts[0].positions
-    assert position.instrument.current_price == Decimal("123.4567")
+    assert portfolio.instrument(position).current_price == Decimal("123.4567")
     assert portfolio.total_value == Decimal("1000.01") + Decimal("12.34567891") * Decimal(
         "123.4567"
     )

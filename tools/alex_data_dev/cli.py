@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print one line per Data API request: operation, outcome, rows, bytes, ms, SQL",
     )
     serve.add_argument(
+        "--row-limit-kib",
+        type=int,
+        default=64,
+        help="refuse a result row over this many KiB, as Aurora does over 64 KB; 0 turns it off",
+    )
+    serve.add_argument(
         "--sam-env-vars",
         metavar="PATH",
         help="also write a `sam local invoke --env-vars` file aimed at this server",

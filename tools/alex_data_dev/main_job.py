@@ -239,7 +239,7 @@ def _brief(result: Result) -> str:
         positions = sum(len(a.positions) for a in result.accounts)
         return (
             f"{len(result.accounts)} accounts, {positions} positions, "
-            f"{len(result.instruments())} instruments, total {_money(result.total_value)}"
+            f"{len(result.instruments)} instruments, total {_money(result.total_value)}"
         )
     if isinstance(result, JobView):
         return _job_brief(result)
@@ -290,14 +290,15 @@ def asset_mix(portfolio: Portfolio) -> dict[str, Decimal]:
         if account.cash_balance:
             mix["cash"] = mix.get("cash", Decimal(0)) + account.cash_balance
         for position in account.positions:
-            for asset, percent in position.instrument.allocation_asset_class.items():
-                value = position.market_value * percent / 100
+            instrument = portfolio.instrument(position)
+            for asset, percent in instrument.allocation_asset_class.items():
+                value = portfolio.market_value(position) * percent / 100
                 mix[asset.value] = mix.get(asset.value, Decimal(0)) + value
     return mix
 
 
 def charts(portfolio: Portfolio) -> dict[str, ChartSpec]:
-    by_account = {a.account_name: a.total_value for a in portfolio.accounts}
+    by_account = {a.account_name: portfolio.account_value(a) for a in portfolio.accounts}
     return {
         "asset_allocation": ChartSpec(
             title="Asset class mix",
@@ -322,11 +323,11 @@ def report(portfolio: Portfolio) -> ReportPayload:
         "",
     ]
     for account in portfolio.accounts:
-        lines.append(f"## {account.account_name} ({_money(account.total_value)})")
+        lines.append(f"## {account.account_name} ({_money(portfolio.account_value(account))})")
         for position in account.positions:
             lines.append(
                 f"- {position.symbol}: {position.quantity.normalize()} shares, "
-                f"{_money(position.market_value)}"
+                f"{_money(portfolio.market_value(position))}"
             )
     return ReportPayload(content="\n".join(lines), agent="reporter")
 
@@ -416,7 +417,7 @@ def play_analysis_job(pipeline: Pipeline) -> JobView:
     pipeline.call(UpsertInstruments(instruments=[InstrumentIn.model_validate(vea)]))
     # reporter, charter, retirement specialist read the portfolio and write their parts
     portfolio = pipeline.call(GetPortfolio(clerk_user_id=USER))
-    if not all(p.instrument.is_classified for a in portfolio.accounts for p in a.positions):
+    if not all(i.is_classified for i in portfolio.instruments.values()):
         raise JobFailed("an instrument is still unclassified after the tagger's upsert")
     pipeline.call(UpdateReport(**ids, report_payload=report(portfolio)))
     pipeline.call(UpdateCharts(**ids, charts_payload=charts(portfolio)))

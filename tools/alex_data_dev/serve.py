@@ -126,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
                 database=args.database,
                 transaction_timeout=args.transaction_timeout,
                 request_log=log_request if getattr(args, "log_requests", False) else None,
+                row_limit_kib=args.row_limit_kib,
             )
             with api:
                 for line in export_lines(api):

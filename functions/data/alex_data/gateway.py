@@ -5,15 +5,21 @@ This is the only module that imports boto3 (inside `get_gateway`, so tests never
 repositories code against:
 
 - `rows`/`one` decode records positionally into a row model, `documents`/`document` validate
-  one JSON document per row (built in SQL), `execute` answers numberOfRecordsUpdated;
+  one JSON document per row (built in SQL), `execute` answers numberOfRecordsUpdated; each is
+  one request;
+- `paged_documents` and `chunked_document` read statements whose answer may pass the Data
+  API's 1 MiB response: the statement takes `:page_start` and `:page_rows` and the gateway asks
+  for pages until one comes back short, halving a page the Data API refuses as too large. The
+  statement text never changes (no SQL is composed). `chunked_document` joins the ordered
+  (digest, chunk) rows of `alex_chunks` into one document, so no row passes 64 KB whatever the
+  document's size, and reads it again if the digest changed between pages;
+- a request that would pass the Data API's 4 MiB is refused (`ValidationFailedError`, naming
+  the limit and the size) before it is sent;
 - `transaction()` threads a transaction id through every statement of the block, commits only
   if the block completes (checking the status text), rolls back otherwise;
 - transient failures (DatabaseResumingException, throttling, 5xx, connection errors) are retried
   with capped exponential backoff and jitter, for as long as the deadline allows; every other
   failure is translated once into `alex_schemas.errors` (`raise ... from exc`);
-- a result over the Data API's 1 MiB response limit is not a failure: the query is run once more
-  into a temporary table inside a transaction and read back in pages that fit (documents larger
-  than a page are read back in slices of their text);
 - `calls` counts the requests sent (each one a round trip, retries included).
 
 Deadlines: Lambda stops an invocation when its time is up, so retrying must stop first. The
@@ -23,6 +29,7 @@ the gateway itself, used directly (CLI, tests), retries within `RetryPolicy.budg
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -41,6 +48,7 @@ from alex_schemas.errors import (
     UnavailableError,
     ValidationFailedError,
 )
+from alex_schemas.limits import DATA_API_REQUEST_BYTES, ROW_TOO_LARGE
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from pydantic import BaseModel
@@ -82,6 +90,10 @@ class SqlRunner(Protocol):
 
     def document(self, sql: str, params: Params, model: type[M]) -> M | None: ...
 
+    def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]: ...
+
+    def chunked_document(self, sql: str, params: Params, model: type[M]) -> M | None: ...
+
     def execute(self, sql: str, params: Params = None) -> int: ...
 
     def transaction(self) -> AbstractContextManager[SqlRunner]: ...
@@ -100,7 +112,11 @@ class DataApiClient(Protocol):
 
 
 class ResponseTooLarge(InternalError):
-    """The result exceeded the Data API's 1 MiB response limit (handled inside the gateway)."""
+    """The result exceeded the Data API's 1 MiB response limit (a paged read halves its page)."""
+
+
+class RowTooLarge(InternalError):
+    """A result row exceeded the Data API's 64 KB row limit: a statement broke its row budget."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +210,8 @@ def _translate_client_error(exc: ClientError) -> Translation:
         return Translation(
             UnavailableError("the database is temporarily unavailable"), transient=True
         )
+    if ROW_TOO_LARGE in message:
+        return Translation(RowTooLarge("a result row exceeds the Data API's 64 KB row limit"))
     if _TOO_LARGE.search(message):
         return Translation(ResponseTooLarge("the result exceeds the Data API's 1 MiB limit"))
     if code == "StatementTimeoutException":
@@ -332,6 +350,12 @@ class Gateway:
     def document(self, sql: str, params: Params, model: type[M]) -> M | None:
         return self._session().document(sql, params, model)
 
+    def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
+        return self._session().paged_documents(sql, params, model)
+
+    def chunked_document(self, sql: str, params: Params, model: type[M]) -> M | None:
+        return self._session().chunked_document(sql, params, model)
+
     def execute(self, sql: str, params: Params = None) -> int:
         return self._session().execute(sql, params)
 
@@ -381,30 +405,17 @@ def _error_code(exc: Exception) -> str:
     return type(exc).__name__
 
 
-# The fallback for results over 1 MiB. The caller's statement (static SQL from a repository, never
-# data) is materialized once, numbered in its own order, then read back by parameterized pages:
-# a page that is still too large is halved and re-read, which a cursor's FETCH could not do (the
-# rows of a failed FETCH are consumed).
-_MATERIALIZE_ROWS = (
-    "CREATE TEMPORARY TABLE alex_large_result ON COMMIT DROP AS "
-    "SELECT row_number() OVER () AS alex_n, q.* FROM ({query}) AS q({columns})"
-)
-_MATERIALIZE_DOCUMENTS = (
-    "CREATE TEMPORARY TABLE alex_large_result ON COMMIT DROP AS "
-    "SELECT row_number() OVER () AS alex_n, q.alex_doc::text AS alex_doc "
-    "FROM ({query}) AS q(alex_doc)"
-)
-_PAGE = "SELECT * FROM alex_large_result WHERE alex_n > :after ORDER BY alex_n LIMIT :page"
-_DOCUMENT_LENGTH = "SELECT length(alex_doc) FROM alex_large_result WHERE alex_n = :n"
-_DOCUMENT_SLICE = (
-    "SELECT substr(alex_doc, CAST(:start AS integer), CAST(:count AS integer)) "
-    "FROM alex_large_result WHERE alex_n = :n"
-)
-_DROP_LARGE = "DROP TABLE alex_large_result"
-_FIRST_PAGE = 1000
-# Characters per slice of an oversized document: the first try fits 1 MiB for ASCII text; a
-# slice still too large (multi-byte characters, JSON escaping) is halved and read again.
-_SLICE_CHARS = 786432
+# Paged statements take :page_start (rows already read) and :page_rows. The first page is as
+# large as one response holds of the rows we return (at most 100 chunks of 8,000 characters
+# with their JSON escaping, or 100 documents each within the row budget); a page refused as too
+# large is halved and read again.
+_FIRST_PAGE_ROWS = 100
+# A document read in several pages is cut from the same version only if every chunk names the
+# same digest; one that changed in between is read again from the start, this many times.
+_CHUNKED_READ_ATTEMPTS = 3
+# Below this many characters of text a request cannot reach 4 MiB however it is escaped (a
+# character takes at most 12 bytes on the wire: a surrogate pair, two escapes of 6 bytes).
+_REQUEST_CHECK_CHARS = DATA_API_REQUEST_BYTES // 12
 
 
 class _Session:
@@ -416,14 +427,14 @@ class _Session:
         self._transaction_id = transaction_id
 
     def rows(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return decode_rows(self._records(sql, params, columns=len(model.model_fields)), model)
+        return decode_rows(self._records(sql, params), model)
 
     def one(self, sql: str, params: Params, model: type[M]) -> M | None:
         found = self.rows(sql, params, model)
         return found[0] if found else None
 
     def documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return decode_documents(self._records(sql, params, columns=None), model)
+        return decode_documents(self._records(sql, params), model)
 
     def document(self, sql: str, params: Params, model: type[M]) -> M | None:
         found = self.documents(sql, params, model)
@@ -507,6 +518,7 @@ class _Session:
             request["parameters"] = parameters
         if self._transaction_id is not None:
             request["transactionId"] = self._transaction_id
+        _check_request_size(request)
         return gateway._call(
             "execute_statement",
             self._deadline,
@@ -514,87 +526,68 @@ class _Session:
             **request,
         )
 
-    def _records(self, sql: str, params: Params, *, columns: int | None) -> list[Record]:
-        """The statement's records; `columns` is the row model's width, None for documents."""
-        try:
-            return list(self._statement(sql, params).get("records", []))
-        except ResponseTooLarge:
-            log.info("result over 1 MiB: reading it back in pages")
-        if self._transaction_id is None:
-            with self._transaction() as tx:
-                return cast(_Session, tx)._records_in_pages(sql, params, columns=columns)
-        return self._records_in_pages(sql, params, columns=columns)
+    def _records(self, sql: str, params: Params) -> list[Record]:
+        return list(self._statement(sql, params).get("records", []))
 
-    def _records_in_pages(self, sql: str, params: Params, *, columns: int | None) -> list[Record]:
-        query = sql.strip().rstrip(";")
-        documents = columns is None
-        if columns is None:
-            statement = _MATERIALIZE_DOCUMENTS.format(query=query)
-        else:
-            # Columns are renamed by position (alex_c1, ...): a table cannot hold two columns of
-            # one name, which a SELECT may well return (a.id, p.id).
-            names = ", ".join(f"alex_c{i}" for i in range(1, columns + 1))
-            statement = _MATERIALIZE_ROWS.format(query=query, columns=names)
-        # The statement is the repository's static SQL, wrapped whole; no value is interpolated.
-        # The only generated text is the alex_cN names, from the row model's width.
-        try:
-            self._statement(statement, params)
-        except (ValidationFailedError, InternalError) as exc:
-            # e.g. a write with RETURNING cannot be wrapped (and has run already)
-            raise InternalError("a result over 1 MiB is read in pages only for a query") from exc
+    def _paged_records(self, sql: str, params: Params) -> list[Record]:
+        """Every row of a paged statement, in as few responses of at most 1 MiB as it takes."""
         records: list[Record] = []
-        page = _FIRST_PAGE
+        page = _FIRST_PAGE_ROWS
         while True:
             try:
-                found = self._statement(_PAGE, {"after": len(records), "page": page})
+                found = self._statement(
+                    sql, {**(params or {}), "page_start": len(records), "page_rows": page}
+                )
             except ResponseTooLarge:
-                if documents:
-                    # The next document's length says whether it needs slices by itself (a
-                    # portfolio over 1 MiB is one document: no use halving pages down to 1) or
-                    # how many such documents a page can hold.
-                    n = len(records) + 1
-                    length = self._document_length(n)
-                    if length is None or page == 1 or 2 * length > _SLICE_CHARS:
-                        records.append(self._document_in_slices(n, length))
-                        continue
-                    page = max(1, min(page // 2, _SLICE_CHARS // length))
-                    continue
-                if page > 1:
-                    page //= 2
-                    continue
-                raise InternalError("one row exceeds the Data API's 1 MiB limit") from None
-            batch = found.get("records", [])
-            # drop alex_n, the numbering added above
-            records.extend(list(record)[1:] for record in batch)
-            if len(batch) < page:
-                break
-        self._statement(_DROP_LARGE, None)
-        return records
-
-    def _document_length(self, n: int) -> int | None:
-        """Characters of the n-th materialized document; None for a NULL one."""
-        found = self._statement(_DOCUMENT_LENGTH, {"n": n}).get("records", [])
-        length = field_value(found[0][0]) if found else None
-        return length if isinstance(length, int) else None
-
-    def _document_in_slices(self, n: int, length: int | None) -> Record:
-        if length is None:
-            return [{"isNull": True}]
-        parts: list[str] = []
-        start, size = 1, _SLICE_CHARS
-        while start <= length:
-            try:
-                piece = self._statement(
-                    _DOCUMENT_SLICE, {"start": start, "count": size, "n": n}
-                ).get("records", [])
-            except ResponseTooLarge:
-                if size == 1:
+                if page == 1:
                     raise
-                size //= 2
+                page = max(1, page // 2)
                 continue
-            parts.append(str(field_value(piece[0][0])))
-            start += size
-        return [{"stringValue": "".join(parts)}]
+            batch = found.get("records", [])
+            records.extend(batch)
+            if len(batch) < page:
+                return records
+
+    def _chunked_text(self, sql: str, params: Params) -> str | None:
+        """The document a chunked statement cuts into (digest, chunk) rows, joined again."""
+        for _ in range(_CHUNKED_READ_ATTEMPTS):
+            records = self._paged_records(sql, params)
+            if not records:
+                return None
+            digests = {field_value(record[0]) for record in records}
+            if len(digests) == 1:
+                return "".join(str(field_value(record[1])) for record in records)
+            log.info("a document changed while read in pages: reading it again")
+        raise UnavailableError("the data kept changing while it was read; try again")
+
+    def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
+        """`documents` of a paged statement: one document per row, pages of at most 1 MiB."""
+        return decode_documents(self._paged_records(sql, params), model)
+
+    def chunked_document(self, sql: str, params: Params, model: type[M]) -> M | None:
+        """One document that the statement returns in ordered chunks; None for no rows."""
+        text = self._chunked_text(sql, params)
+        if text is None:
+            return None
+        return decode_documents([[{"stringValue": text}]], model)[0]
+
+
+def _check_request_size(request: Mapping[str, Any]) -> None:
+    """Refuse, before sending, a request the Data API would refuse for its size.
+
+    Measured as botocore sends it: compact JSON with non-ASCII escaped, so a parameter's
+    quotes, backslashes and multi-byte characters count as often as the wire carries them.
+    """
+    parameters = request.get("parameters") or []
+    chars = sum(len(str(p.get("value", {}).get("stringValue", ""))) for p in parameters)
+    if chars + len(request.get("sql", "")) < _REQUEST_CHECK_CHARS:
+        return
+    size = len(json.dumps(request, separators=(",", ":")))
+    if size > DATA_API_REQUEST_BYTES:
+        raise ValidationFailedError(
+            f"the request is {size:,} bytes as sent to the Data API, over its request limit of"
+            f" 4 MiB ({DATA_API_REQUEST_BYTES:,} bytes)"
+        )
 
 
 @lru_cache(maxsize=1)

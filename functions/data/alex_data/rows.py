@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from alex_schemas.results import AccountView, JobView, PositionView
+from alex_schemas.results import AccountView, InstrumentView, JobSummary, JobView, PositionView
 from alex_schemas.vocab import JobStatus
 from pydantic import BaseModel, ConfigDict, field_validator
 
-__all__ = ["AccountCreation", "JobChange", "JobCreation", "JobRecord", "PositionWrite"]
+__all__ = [
+    "AccountCreation",
+    "InstrumentLookup",
+    "JobChange",
+    "JobCreation",
+    "JobRecord",
+    "PositionWrite",
+]
 
 
 def _plain_json(value: object) -> object:
@@ -53,7 +60,11 @@ class JobChange(_Document):
     changed: bool
     # the stored value already equals what was asked (a redelivery, or a repeated transition)
     same: bool
-    job: JobRecord
+    # payload writes: the write would make the job's payloads larger than a job may hold, and
+    # the size they would have had (bytes, as stored)
+    too_large: bool = False
+    payloads_bytes: int | None = None
+    job: JobSummary
 
 
 class JobCreation(_Document):
@@ -61,7 +72,9 @@ class JobCreation(_Document):
     # the id is used by a job this statement can see (the user's own, or another user's)
     id_taken: bool
     # the job created, or found again; None when the id is another user's job's
-    job: JobRecord | None
+    job: JobSummary | None
+    # the job found holds the request_payload sent (None when no job is answered)
+    same_request: bool | None = None
 
 
 class AccountCreation(_Document):
@@ -76,3 +89,10 @@ class PositionWrite(_Document):
     account_found: bool
     instrument_found: bool
     position: PositionView | None
+
+
+class InstrumentLookup(_Document):
+    """One symbol of a GetInstruments: the instrument stored under it, or None."""
+
+    symbol: str
+    instrument: InstrumentView | None

@@ -317,7 +317,7 @@ class DeletePosition(UserEvent[Deleted]):
 
 
 class GetPortfolio(UserEvent[Portfolio]):
-    """The user, every account, every position with its instrument: one read."""
+    """The user, every account with its positions, every instrument held (once): one read."""
 
     type: Literal["GetPortfolio"] = "GetPortfolio"
 

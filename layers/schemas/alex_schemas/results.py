@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from alex_schemas.payloads import (
     ChartsPayload,
@@ -156,36 +156,49 @@ class Deleted(Result):
 
 
 class PortfolioPosition(PositionView):
-    instrument: InstrumentView
-
-    @property
-    def market_value(self) -> Decimal:
-        """Quantity times the current price; zero while the instrument has no price."""
-        price = self.instrument.current_price
-        return self.quantity * price if price is not None else Decimal(0)
+    """A position in a `Portfolio`; its instrument is `Portfolio.instrument(position)`."""
 
 
 class PortfolioAccount(AccountView):
     positions: list[PortfolioPosition] = Field(default_factory=list)
 
-    @property
-    def total_value(self) -> Decimal:
-        return self.cash_balance + sum((p.market_value for p in self.positions), Decimal(0))
-
 
 class Portfolio(Result):
-    """A user's whole portfolio: the user, each account, each position with its instrument."""
+    """A user's whole portfolio: the user, each account with its positions, and every
+    instrument held, once, keyed by symbol (a position names its instrument by `symbol`)."""
 
     user: UserView
     accounts: list[PortfolioAccount] = Field(default_factory=list)
+    instruments: dict[Symbol, InstrumentView] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _every_position_has_its_instrument(self) -> "Portfolio":
+        missing = sorted(
+            {p.symbol for a in self.accounts for p in a.positions} - set(self.instruments)
+        )
+        if missing:
+            msg = f"positions name instruments the portfolio does not carry: {missing}"
+            raise ValueError(msg)
+        return self
+
+    def instrument(self, position: PositionView) -> InstrumentView:
+        """The instrument a position holds."""
+        return self.instruments[position.symbol]
+
+    def market_value(self, position: PositionView) -> Decimal:
+        """Quantity times the current price; zero while the instrument has no price."""
+        price = self.instrument(position).current_price
+        return position.quantity * price if price is not None else Decimal(0)
+
+    def account_value(self, account: PortfolioAccount) -> Decimal:
+        """Cash plus the market value of every position."""
+        return account.cash_balance + sum(
+            (self.market_value(p) for p in account.positions), Decimal(0)
+        )
 
     @property
     def total_value(self) -> Decimal:
-        return sum((a.total_value for a in self.accounts), Decimal(0))
-
-    def instruments(self) -> dict[str, InstrumentView]:
-        """Every instrument held, once, by symbol."""
-        return {p.symbol: p.instrument for a in self.accounts for p in a.positions}
+        return sum((self.account_value(a) for a in self.accounts), Decimal(0))
 
 
 class JobSummary(Result):

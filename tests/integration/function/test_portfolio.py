@@ -191,7 +191,7 @@ def test_accounts_and_positions_make_one_portfolio_in_one_call(
     for account in portfolio.accounts:
         assert [p.symbol for p in account.positions] == sorted(held)
         assert {p.quantity for p in account.positions} == {quantity}
-        assert account.positions[0].instrument.current_price == Decimal("10.5")
+        assert portfolio.instrument(account.positions[0]).current_price == Decimal("10.5")
     assert portfolio.total_value == 3 * 6 * quantity * Decimal("10.5")
 
 

@@ -1,5 +1,5 @@
 """The gateway against the local Data API over real PostgreSQL: every type, transactions,
-resume faults, results over 1 MiB, migrations."""
+resume faults, results over 1 MiB and rows over 64 KB, migrations."""
 
 from __future__ import annotations
 
@@ -13,11 +13,17 @@ from uuid import UUID, uuid4
 
 import pytest
 from alex_data.codec import JsonColumn, UtcDatetime
-from alex_data.gateway import Gateway, RetryPolicy
+from alex_data.gateway import Gateway, RetryPolicy, RowTooLarge
 from alex_data.migrate import Migration, apply_migrations, load_migrations
 from alex_data.settings import Settings
 from alex_data_dev.local_data_api import LocalDataApi
-from alex_schemas.errors import ConflictError, UnavailableError, ValidationFailedError
+from alex_schemas.errors import (
+    ConflictError,
+    InternalError,
+    UnavailableError,
+    ValidationFailedError,
+)
+from alex_schemas.limits import ROW_BUDGET_BYTES
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
@@ -253,7 +259,7 @@ def test_resuming_past_the_deadline_is_unavailable_and_retryable(
     assert caught.value.retryable
 
 
-# --- results over 1 MiB -----------------------------------------------------------------------
+# --- results over 1 MiB, rows over 64 KB ----------------------------------------------------
 
 
 class Wide(BaseModel):
@@ -261,74 +267,71 @@ class Wide(BaseModel):
     filler: str
 
 
-def test_rows_over_1_mib_are_read_back_in_pages(migrated: Gateway) -> None:
-    # Given a query whose 3000 rows of 1 KiB each (~3 MiB) exceed one response
-    sql = "SELECT n, repeat('x', 1024) FROM generate_series(1, :count) AS n ORDER BY n DESC"
-    before = migrated.calls
-    # When its rows are asked for
-    found = migrated.rows(sql, {"count": 3000}, Wide)
-    # Then all arrive, in the statement's order
-    assert [w.n for w in found] == list(range(3000, 0, -1))
-    assert all(len(w.filler) == 1024 for w in found)
-    # through a handful of requests, not one per row
-    assert migrated.calls - before < 20
-
-
-class Pair(BaseModel):
-    left: int
-    right: int
-    filler: str
-
-
-def test_rows_over_1_mib_with_repeated_column_names_are_read_back(migrated: Gateway) -> None:
-    # Two columns named n, as a join of two tables' ids would return
+def test_documents_over_1_mib_are_read_in_pages_of_the_same_statement(migrated: Gateway) -> None:
+    # Given a paged statement whose 1500 documents of 2 KiB (~3 MiB) exceed one response
     sql = (
-        "SELECT a.n, b.n, repeat('x', 1024) FROM generate_series(1, 1500) AS a(n) "
-        "JOIN generate_series(1, 1500) AS b(n) ON b.n = a.n ORDER BY a.n"
+        "SELECT jsonb_build_object('n', n, 'filler', repeat('y', 2048)) "
+        "FROM generate_series(1, :count) AS n ORDER BY n "
+        "OFFSET CAST(:page_start AS integer) LIMIT CAST(:page_rows AS integer)"
     )
-    found = migrated.rows(sql, None, Pair)
-    assert len(found) == 1500
-    assert all(p.left == p.right for p in found)
+    before = migrated.calls
+    # When its documents are asked for
+    found = migrated.paged_documents(sql, {"count": 1500}, Wide)
+    # Then all arrive, in order, in a handful of requests
+    assert [w.n for w in found] == list(range(1, 1501))
+    assert migrated.calls - before < 40
 
 
-def test_rows_over_1_mib_inside_a_transaction_keep_the_transaction_usable(
-    migrated: Gateway, probe: str
-) -> None:
-    key = uuid4()
-    sql = "SELECT n, repeat('x', 1024) FROM generate_series(1, 2000) AS n ORDER BY n"
-    with migrated.transaction() as tx:
-        tx.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
-        found = tx.rows(sql, None, Wide)
-        tx.execute("UPDATE gateway_probe SET note = 'after' WHERE id = :id", {"id": key})
-        # a second large read in the same transaction reuses the scratch table's name
-        again = tx.rows(sql, None, Wide)
-    assert len(found) == len(again) == 2000
-    note = migrated.one("SELECT note FROM gateway_probe WHERE id = :id", {"id": key}, TextRow)
-    assert note == TextRow(value="after")
+def test_a_statement_that_is_not_paged_over_1_mib_is_refused(migrated: Gateway) -> None:
+    sql = "SELECT n, repeat('x', 1024) FROM generate_series(1, 3000) AS n"
+    with pytest.raises(InternalError, match="1 MiB"):
+        migrated.rows(sql, None, Wide)
 
 
 class Blob(BaseModel):
     items: list[str]
 
 
-def test_a_document_over_1_mib_is_read_back_in_slices(migrated: Gateway) -> None:
-    sql = (
-        "SELECT jsonb_build_object('items', jsonb_agg(repeat('é', 1000))) "
-        "FROM generate_series(1, :count)"
-    )
-    found = migrated.document(sql, {"count": 2000}, Blob)
+CHUNKED = (
+    "SELECT c.digest, c.chunk FROM alex_chunks("
+    "CAST(jsonb_build_object('items', (SELECT jsonb_agg(:item) FROM generate_series(1, :count)))"
+    " AS text), CAST(:page_start AS integer), CAST(:page_rows AS integer)) AS c"
+)
+
+
+@pytest.mark.parametrize("item", ["é" * 1000, "😀" * 333 + "x", 'a"b\\c' * 100])
+def test_a_document_over_1_mib_comes_in_chunks_joined_whole(migrated: Gateway, item: str) -> None:
+    # Given one document of multi-byte text, over 1 MiB and far over one row's 64 KB
+    before = migrated.calls
+    found = migrated.chunked_document(CHUNKED, {"item": item, "count": 2000}, Blob)
+    # Then it is cut between characters and joined again exactly
     assert found is not None
-    assert len(found.items) == 2000
-    assert found.items[0] == "é" * 1000
+    assert found.items == [item] * 2000
+    assert migrated.calls - before > 1
 
 
-def test_many_documents_over_1_mib_are_read_back_in_pages(migrated: Gateway) -> None:
-    sql = (
-        "SELECT jsonb_build_object('n', n, 'filler', repeat('y', 2048)) "
-        "FROM generate_series(1, :count) AS n ORDER BY n"
+def test_a_small_chunked_document_is_one_call(migrated: Gateway) -> None:
+    before = migrated.calls
+    found = migrated.chunked_document(CHUNKED, {"item": "é", "count": 3}, Blob)
+    assert found == Blob(items=["é"] * 3)
+    assert migrated.calls - before == 1
+
+
+def test_every_chunk_fits_the_row_budget(migrated: Gateway) -> None:
+    # 4-byte characters are the worst case: 8,000 of them are 32,000 bytes
+    rows = migrated.rows(
+        "SELECT octet_length(c.chunk) AS n, '' AS filler "
+        "FROM alex_chunks(repeat('😀', 50000), 0, 100) AS c",
+        None,
+        Wide,
     )
-    found = migrated.documents(sql, {"count": 1500}, Wide)
-    assert [w.n for w in found] == list(range(1, 1501))
+    assert len(rows) == 7
+    assert max(r.n for r in rows) == 32_000 <= ROW_BUDGET_BYTES
+
+
+def test_a_row_over_64_kb_is_an_internal_error_naming_the_limit(migrated: Gateway) -> None:
+    with pytest.raises(RowTooLarge, match="64 KB"):
+        migrated.rows("SELECT 1 AS n, repeat('x', 70000) AS filler", None, Wide)
 
 
 # --- migrations -------------------------------------------------------------------------------

@@ -8,13 +8,14 @@ import json
 import threading
 import time
 import urllib.error
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import boto3
 import pytest
 from alex_data_dev.local_data_api import LocalDataApi, post_faults
+from alex_schemas.limits import DATA_API_ROW_BYTES, ROW_TOO_LARGE
 from botocore.config import Config
 
 from tests.integration.local_data_api.conftest import Arns, Execute
@@ -75,6 +76,46 @@ def test_response_over_one_mib_is_refused(rds_data: RDSDataServiceClient, execut
         execute("SELECT repeat('x', 1000) FROM generate_series(1, 1100)")
     # while just under the limit passes
     assert len(execute("SELECT repeat('x', 1000) FROM generate_series(1, 900)")["records"]) == 900
+
+
+@pytest.mark.parametrize(
+    ("select", "size"),
+    [
+        # one value: its UTF-8 bytes count, so 'é' (2 bytes) reaches 64 KB at half the length
+        ("SELECT repeat('x', CAST(:n AS integer))", lambda n: n),
+        ("SELECT repeat('é', CAST(:n AS integer))", lambda n: 2 * n),
+        # several values: their sizes add up (a number counts its text)
+        ("SELECT repeat('x', CAST(:n AS integer) - 5), 12345", lambda n: n),
+        # a blob counts its base64 text
+        (
+            "SELECT decode(repeat('00', CAST(:n AS integer) * 3 / 4), 'hex')",
+            lambda n: 4 * ((n * 3 // 4 + 2) // 3),
+        ),
+    ],
+    ids=["ascii", "two-byte", "columns", "blob"],
+)
+def test_a_row_over_64_kb_is_refused_and_one_just_under_served(
+    rds_data: RDSDataServiceClient, execute: Execute, select: str, size: Callable[[int], int]
+) -> None:
+    limit = DATA_API_ROW_BYTES
+    # the largest n whose row is at most 64 KB, and the next
+    under = max(n for n in range(limit // 2 - 8, limit + 1) if size(n) <= limit)
+    over = min(n for n in range(under + 1, limit + 8) if size(n) > limit)
+    assert len(execute(select, {"n": {"longValue": under}})["records"]) == 1
+    with pytest.raises(rds_data.exceptions.BadRequestException, match=ROW_TOO_LARGE):
+        execute(select, {"n": {"longValue": over}})
+
+
+def test_a_row_over_64_kb_is_served_with_the_row_limit_off(local_data_api: LocalDataApi) -> None:
+    with LocalDataApi(dsn=local_data_api.dsn, row_limit_kib=0) as api:
+        client = boto3.client("rds-data", endpoint_url=api.endpoint_url)
+        answer = client.execute_statement(
+            resourceArn=api.cluster_arn,
+            secretArn=api.secret_arn,
+            database=api.database,
+            sql="SELECT repeat('x', 100000)",
+        )
+    assert len(answer["records"][0][0]["stringValue"]) == 100000
 
 
 def test_request_over_four_mib_is_refused(

@@ -16,6 +16,7 @@ import boto3
 import psycopg
 import pytest
 from alex_data_dev.postgres import ThrowawayPostgres
+from alex_schemas.limits import ROW_TOO_LARGE
 
 
 def _read_until_ready(process: subprocess.Popen[str]) -> tuple[dict[str, str], str]:
@@ -43,6 +44,8 @@ def _read_until_ready(process: subprocess.Popen[str]) -> tuple[dict[str, str], s
         (signal.SIGTERM, []),
         # as for `sam local invoke`: on every interface, with an --env-vars file
         (signal.SIGINT, ["--host", "0.0.0.0", "--sam-env-vars", "{tmp}/env.json"]),  # noqa: S104
+        # the row limit off, to reproduce what an endpoint without it answered
+        (signal.SIGTERM, ["--row-limit-kib", "0"]),
     ],
 )
 def test_serve_prints_exports_serves_and_cleans_up_on_signal(
@@ -79,7 +82,7 @@ def test_serve_prints_exports_serves_and_cleans_up_on_signal(
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
-        if extra:
+        if "--sam-env-vars" in extra:
             # And the SAM file aims the same server from a container's point of view
             env = json.loads((tmp_path / "env.json").read_text())["Parameters"]
             port = exports["AWS_ENDPOINT_URL_RDS_DATA"].rsplit(":", 1)[1]
@@ -92,6 +95,22 @@ def test_serve_prints_exports_serves_and_cleans_up_on_signal(
             sql="SELECT current_database()",
         )
         assert answer["records"] == [[{"stringValue": "alex"}]]
+
+        # And a row over 64 KB is refused, unless the row limit was turned off
+        def wide_row() -> str:
+            found = client.execute_statement(
+                resourceArn=exports["AURORA_CLUSTER_ARN"],
+                secretArn=exports["AURORA_SECRET_ARN"],
+                database=exports["AURORA_DATABASE"],
+                sql="SELECT repeat('x', 70000)",
+            )
+            return found["records"][0][0]["stringValue"]
+
+        if "--row-limit-kib" in extra:
+            assert len(wide_row()) == 70000
+        else:
+            with pytest.raises(client.exceptions.BadRequestException, match=ROW_TOO_LARGE):
+                wide_row()
         # When it is signalled
         process.send_signal(stop_signal)
         assert process.wait(timeout=20) == 0

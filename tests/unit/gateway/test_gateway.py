@@ -17,6 +17,7 @@ from alex_schemas.errors import (
     UnavailableError,
     ValidationFailedError,
 )
+from alex_schemas.limits import ROW_TOO_LARGE
 from botocore.exceptions import EndpointConnectionError
 from pydantic import BaseModel
 
@@ -338,106 +339,29 @@ TOO_LARGE = "Database returned more than the allowed response size limit"
 
 
 def paging_api(rows: list[list[dict[str, Any]]], fits: int) -> FakeDataApi:
-    """A Data API whose responses hold at most `fits` rows (more is the 1 MiB error)."""
+    """A Data API answering a paged statement; a response holds at most `fits` rows (more is
+    the 1 MiB error)."""
 
     def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
         if operation != "execute_statement":
             return default_responder(operation, request)
-        sql = request["sql"]
         values = {p["name"]: p["value"] for p in request.get("parameters", [])}
-        if sql.startswith("SELECT * FROM alex_large_result"):
-            after, page = values["after"]["longValue"], values["page"]["longValue"]
-            chunk = rows[after : after + page]
-            if len(chunk) > fits:
-                raise client_error("BadRequestException", TOO_LARGE)
-            return {"records": [[{"longValue": after + i + 1}, *r] for i, r in enumerate(chunk)]}
-        if sql.startswith(("CREATE TEMPORARY TABLE", "DROP TABLE")):
-            return {"records": []}
-        if len(rows) > fits:
+        start, count = values["page_start"]["longValue"], values["page_rows"]["longValue"]
+        page = rows[start : start + count]
+        if len(page) > fits:
             raise client_error("BadRequestException", TOO_LARGE)
-        return {"records": rows}
+        return {"records": page}
 
     return FakeDataApi(respond)
 
 
-def test_a_result_over_the_limit_is_read_back_in_pages_that_fit() -> None:
-    # Given 1200 rows of which a response can hold 300
-    rows = [[{"stringValue": f"S{i}"}, {"stringValue": f"{i}.5"}] for i in range(1200)]
-    api = paging_api(rows, fits=300)
-    db = make(api)
-    # When all rows are asked for
-    found = db.rows("SELECT symbol, current_price FROM instruments ORDER BY symbol;", None, Price)
-    # Then every row arrives, in order, through a transaction that materialized the statement once
-    assert [p.symbol for p in found] == [f"S{i}" for i in range(1200)]
-    assert found[-1].price == Decimal("1199.5")
-    statements = api.statements()
-    assert statements[1].startswith("CREATE TEMPORARY TABLE alex_large_result")
-    assert statements[1].endswith(
-        "FROM (SELECT symbol, current_price FROM instruments ORDER BY symbol) "
-        "AS q(alex_c1, alex_c2)"
-    )
-    assert statements[-1] == "DROP TABLE alex_large_result"
-    assert api.operations()[1] == "begin_transaction"
-    assert api.operations()[-1] == "commit_transaction"
-    # pages halve from 1000 until they fit (250), then keep that size
-    pages = [
-        r["parameters"][1]["value"]["longValue"]
-        for op, r in api.requests
-        if op == "execute_statement" and r["sql"].startswith("SELECT * FROM alex_large_result")
-    ]
-    assert pages == [1000, 500, 250, 250, 250, 250, 250]
-
-
-def document_api(text: str, slice_limit: int) -> FakeDataApi:
-    """A Data API holding one materialized document too large for any page; a slice of it
-    fits a response up to `slice_limit` characters."""
-
-    def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        if operation != "execute_statement":
-            return default_responder(operation, request)
-        sql = request["sql"]
-        values = {p["name"]: p["value"] for p in request.get("parameters", [])}
-        if sql.startswith("SELECT length"):
-            return records([{"longValue": len(text)}])
-        if sql.startswith("SELECT substr"):
-            start, count = values["start"]["longValue"], values["count"]["longValue"]
-            if count > slice_limit:
-                raise client_error("BadRequestException", TOO_LARGE)
-            return records([{"stringValue": text[start - 1 : start - 1 + count]}])
-        if sql.startswith(("CREATE", "DROP")):
-            return {"records": []}
-        if sql.startswith("SELECT * FROM alex_large_result") and values["after"]["longValue"]:
-            return {"records": []}
-        raise client_error("BadRequestException", TOO_LARGE)
-
-    return FakeDataApi(respond)
-
-
-def test_a_document_over_the_limit_is_read_back_in_slices() -> None:
-    # Given one document too large for any response (a response holds 128 Ki characters)
-    api = document_api('{"symbol": "' + "V" * 300_000 + '", "quantity": 1.25}', 131072)
-    # When the document is asked for
-    found = make(api).document("SELECT to_jsonb(h) FROM holdings h", None, Holding)
-    # Then it is reassembled from slices, halved until they fit
-    assert found == Holding(symbol="V" * 300_000, quantity=Decimal("1.25"))
-    sizes = [
-        r["parameters"][1]["value"]["longValue"]
-        for op, r in api.requests
-        if op == "execute_statement" and r["sql"].startswith("SELECT substr")
-    ]
-    assert sizes == [786432, 393216, 196608, 98304, 98304, 98304, 98304]
-
-
-def test_one_document_over_the_limit_goes_to_slices_without_halving_pages() -> None:
-    # Given one 1.2 MB document (a large portfolio) and a response limit of 1 MiB of text
-    api = document_api('{"symbol": "' + "V" * 1_200_000 + '", "quantity": 2}', 1_048_576)
-    # When it is asked for
-    found = make(api).document("SELECT to_jsonb(h) FROM holdings h", None, Holding)
-    # Then one page is tried, its length read, and the document comes in two slices
-    assert found == Holding(symbol="V" * 1_200_000, quantity=Decimal(2))
-    paged = [s for s in api.statements() if s.startswith("SELECT * FROM alex_large_result")]
-    sliced = [s for s in api.statements() if s.startswith("SELECT substr")]
-    assert (len(paged), len(sliced)) == (2, 2)  # the first page, and the one after the slices
+def _pages(api: FakeDataApi) -> list[tuple[int, int]]:
+    found = []
+    for op, request in api.requests:
+        if op == "execute_statement":
+            values = {p["name"]: p["value"]["longValue"] for p in request["parameters"]}
+            found.append((values["page_start"], values["page_rows"]))
+    return found
 
 
 class Holding(BaseModel):
@@ -445,11 +369,90 @@ class Holding(BaseModel):
     quantity: Decimal
 
 
-def test_a_single_row_over_the_limit_is_an_internal_error() -> None:
-    api = paging_api([[{"stringValue": "S"}, {"stringValue": "1"}]], fits=0)
-    with pytest.raises(InternalError, match="one row exceeds"):
+def test_a_paged_statement_is_read_in_pages_that_fit_one_response() -> None:
+    # Given 200 one-document rows of which a response can hold 30
+    rows = [[{"stringValue": f'{{"symbol": "S{i}", "quantity": {i}.5}}'}] for i in range(200)]
+    api = paging_api(rows, fits=30)
+    # When the statement's documents are asked for
+    found = make(api).paged_documents("SELECT h FROM holdings", None, Holding)
+    # Then every document arrives in order; a page too large was halved and the size kept
+    assert [h.symbol for h in found] == [f"S{i}" for i in range(200)]
+    assert found[-1].quantity == Decimal("199.5")
+    assert _pages(api)[:4] == [(0, 100), (0, 50), (0, 25), (25, 25)]
+    assert _pages(api)[-1] == (200, 25)
+    # the same statement text every time: paging is parameters, never SQL built from strings
+    assert set(api.statements()) == {"SELECT h FROM holdings"}
+    assert "begin_transaction" not in api.operations()
+
+
+def test_a_paged_statement_that_fits_is_one_call() -> None:
+    rows = [[{"stringValue": '{"symbol": "A", "quantity": 1}'}]] * 3
+    api = paging_api(rows, fits=100)
+    assert len(make(api).paged_documents("SELECT h FROM holdings", None, Holding)) == 3
+    assert _pages(api) == [(0, 100)]
+
+
+def chunk_rows(text: str, size: int, digest: str = "d1") -> list[list[dict[str, Any]]]:
+    return [
+        [{"stringValue": digest}, {"stringValue": text[i : i + size]}]
+        for i in range(0, len(text), size)
+    ]
+
+
+def test_a_chunked_document_is_joined_from_its_chunks_in_order() -> None:
+    # Given a document of multi-byte text cut (between characters, as SQL does) into chunks
+    text = '{"symbol": "' + "€😀" * 900 + '", "quantity": 2}'
+    api = paging_api(chunk_rows(text, 80), fits=10)
+    # When it is asked for
+    found = make(api).chunked_document("SELECT c.digest, c.chunk FROM x", None, Holding)
+    # Then the chunks, read in pages, make the document again
+    assert found == Holding(symbol="€😀" * 900, quantity=Decimal(2))
+    assert len(_pages(api)) > 3
+
+
+def test_no_chunks_is_no_document() -> None:
+    api = paging_api([], fits=10)
+    assert make(api).chunked_document("SELECT c.digest, c.chunk FROM x", None, Holding) is None
+
+
+def test_a_document_that_changes_between_pages_is_read_again_then_given_up() -> None:
+    # Given chunks whose digest differs between the first page and the next (a concurrent write)
+    text = '{"symbol": "' + "V" * 4000 + '", "quantity": 2}'
+    mixed = chunk_rows(text, 10)[:100] + chunk_rows(text, 10, digest="d2")[100:]
+    api = paging_api(mixed, fits=200)
+    # When it is asked for, then it is read again from the start and finally Unavailable
+    with pytest.raises(UnavailableError, match="kept changing"):
+        make(api).chunked_document("SELECT c.digest, c.chunk FROM x", None, Holding)
+    assert [start for start, _ in _pages(api)].count(0) == 3
+
+
+def test_a_statement_that_is_not_paged_and_passes_1_mib_is_an_internal_error() -> None:
+    api = FakeDataApi(
+        lambda op, r: (_ for _ in ()).throw(client_error("BadRequestException", TOO_LARGE))
+    )
+    with pytest.raises(InternalError, match="1 MiB"):
         make(api).rows("SELECT symbol, current_price FROM instruments", None, Price)
-    assert api.operations()[-1] == "rollback_transaction"
+    assert api.operations() == ["execute_statement"]
+
+
+def test_a_row_over_64_kb_is_recognised_by_the_shared_message() -> None:
+    found = translate_error(client_error("BadRequestException", ROW_TOO_LARGE)).error
+    assert isinstance(found, InternalError)
+    assert "64 KB row limit" in found.message
+
+
+def test_a_request_over_4_mib_is_refused_before_it_is_sent() -> None:
+    api = FakeDataApi()
+    # quotes are escaped on the wire: 2.5 M of them are 5 MB in the request
+    with pytest.raises(ValidationFailedError, match=r"request is 5,\d{3},\d{3} bytes .* 4 MiB"):
+        make(api).execute("SELECT :a", {"a": '"' * 2_500_000})
+    assert api.requests == []
+
+
+def test_a_large_request_under_4_mib_is_sent() -> None:
+    api = FakeDataApi()
+    make(api).execute("SELECT :a", {"a": "x" * 4_000_000})
+    assert len(api.requests) == 1
 
 
 @pytest.mark.parametrize(
@@ -469,20 +472,6 @@ def test_without_the_sqlstate_suffix_the_primary_message_classifies(
 ) -> None:
     found = translate_error(client_error("DatabaseErrorException", message)).error
     assert type(found) is expected
-
-
-def test_a_write_whose_result_is_over_the_limit_is_reported_not_wrapped_again() -> None:
-    def respond(operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        if operation != "execute_statement":
-            return default_responder(operation, request)
-        if request["sql"].startswith("CREATE TEMPORARY TABLE"):
-            raise sql_error("42601", 'syntax error at or near "INSERT"')
-        raise client_error("BadRequestException", TOO_LARGE)
-
-    api = FakeDataApi(respond)
-    with pytest.raises(InternalError, match="only for a query"):
-        make(api).rows("INSERT INTO t SELECT ... RETURNING *", None, Price)
-    assert api.operations()[-1] == "rollback_transaction"
 
 
 # --- the factory ------------------------------------------------------------------------------

@@ -106,6 +106,12 @@ class FakeDatabase:
     def document(self, sql: str, params: Params, model: type[M]) -> M | None:
         raise AssertionError("not used")
 
+    def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
+        raise AssertionError("not used")
+
+    def chunked_document(self, sql: str, params: Params, model: type[M]) -> M | None:
+        raise AssertionError("not used")
+
     def execute(self, sql: str, params: Params = None) -> int:
         self.statements.append(sql.strip())
         if sql.strip().startswith("INSERT INTO schema_migrations"):

@@ -67,6 +67,16 @@ class FakeDb:
         doc = self._answer(sql, params)
         return None if doc is None else model.model_validate(doc)
 
+    def paged_documents(
+        self, sql: str, params: Mapping[str, object] | None, model: type[M]
+    ) -> list[M]:
+        return self.documents(sql, params, model)
+
+    def chunked_document(
+        self, sql: str, params: Mapping[str, object] | None, model: type[M]
+    ) -> M | None:
+        return self.document(sql, params, model)
+
     def execute(self, sql: str, params: Mapping[str, object] | None = None) -> int:
         count: int = self._answer(sql, params)
         return count

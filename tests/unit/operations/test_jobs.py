@@ -163,14 +163,36 @@ def test_a_payload_write_that_would_change_a_finished_job_is_a_conflict() -> Non
 def test_create_job_answers_the_job_created_or_found_again() -> None:
     db = FakeDb().answer(
         jobs.CREATE_JOB,
-        {"user_found": True, "id_taken": True, "job": doc.job("running")},
+        {"user_found": True, "id_taken": True, "job": doc.job("running"), "same_request": True},
     )
-    event = CreateJob(clerk_user_id=doc.USER, job_id=UUID(doc.JOB_ID))
+    event = CreateJob(
+        clerk_user_id=doc.USER, job_id=UUID(doc.JOB_ID), request_payload={"analysis": "full"}
+    )
     result = ops.create_job(event, db)
-    # a redelivery answers the job as it now is, not a fresh copy
+    # a redelivery answers the job as it now is, not a fresh copy, with the request it holds
     assert isinstance(result, JobView)
     assert result.status == JobStatus.RUNNING
+    assert result.request_payload == {"analysis": "full"}
     assert db.params["job_id"] == UUID(doc.JOB_ID)
+
+
+def test_create_job_with_an_id_the_user_used_for_another_request_is_a_conflict() -> None:
+    answer = {"user_found": True, "id_taken": True, "job": doc.job(), "same_request": False}
+    db = FakeDb().answer(jobs.CREATE_JOB, answer)
+    with pytest.raises(ConflictError, match="another request"):
+        ops.create_job(CreateJob(clerk_user_id=doc.USER), db)
+
+
+def test_a_payload_write_over_what_a_job_may_hold_is_refused_naming_the_size() -> None:
+    change = doc.job_change("running", changed=False, same=False, job_doc=doc.job("running"))
+    db = FakeDb().answer(
+        jobs.WRITE_JOB_PAYLOAD, change | {"too_large": True, "payloads_bytes": 5_000_000}
+    )
+    event = UpdateReport(
+        clerk_user_id=doc.USER, job_id=UUID(doc.JOB_ID), report_payload=ReportPayload(content="x")
+    )
+    with pytest.raises(ValidationFailedError, match=r"5,000,000 bytes, over the 4,194,304 bytes"):
+        ops.update_report(event, db)
 
 
 def test_create_job_for_an_unknown_user_is_not_found() -> None:

@@ -50,7 +50,7 @@ def _happy_database() -> FakeDb:
         .answer(instruments.UPDATE_PRICES, {"updated": 2, "unknown_symbols": []})
         .answer(
             instruments.GET_INSTRUMENTS,
-            {"instruments": [doc.instrument()], "unknown_symbols": []},
+            [{"symbol": "SPY", "instrument": doc.instrument()}],
         )
         .answer(instruments.LIST_INSTRUMENTS, [doc.instrument("BND"), doc.instrument("SPY")])
         .answer(
@@ -68,12 +68,13 @@ def _happy_database() -> FakeDb:
             portfolio.GET_PORTFOLIO,
             {
                 "user": doc.user(),
-                "accounts": [doc.account(positions=[doc.position(instrument=doc.instrument())])],
+                "accounts": [doc.account(positions=[doc.position()])],
+                "instruments": {"SPY": doc.instrument()},
             },
         )
         .answer(
             jobs.CREATE_JOB,
-            {"user_found": True, "id_taken": True, "job": doc.job()},
+            {"user_found": True, "id_taken": True, "job": doc.job(), "same_request": True},
         )
         .answer(
             jobs.TRANSITION_JOB,

@@ -62,7 +62,6 @@ def portfolio_payload() -> dict[str, Any]:
                         "as_of_date": "2026-11-24",
                         "created_at": T0,
                         "updated_at": T0,
-                        "instrument": instrument_view("SPY", "500.0000"),
                     },
                     {
                         "id": "0b6f2b4e-8f6a-4d0e-9d6e-2f4c1a7b9e02",
@@ -72,16 +71,19 @@ def portfolio_payload() -> dict[str, Any]:
                         "as_of_date": "2026-11-24",
                         "created_at": T0,
                         "updated_at": T0,
-                        "instrument": {
-                            **instrument_view("NEWCO", None),
-                            "allocation_regions": {},
-                            "allocation_sectors": {},
-                            "allocation_asset_class": {},
-                        },
                     },
                 ],
             }
         ],
+        "instruments": {
+            "SPY": instrument_view("SPY", "500.0000"),
+            "NEWCO": {
+                **instrument_view("NEWCO", None),
+                "allocation_regions": {},
+                "allocation_sectors": {},
+                "allocation_asset_class": {},
+            },
+        },
     }
 
 

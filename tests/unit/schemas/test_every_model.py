@@ -23,9 +23,7 @@ def account_view() -> dict[str, Any]:
 
 
 def position_view() -> dict[str, Any]:
-    position = dict(samples.portfolio_payload()["accounts"][0]["positions"][0])
-    del position["instrument"]
-    return position
+    return dict(samples.portfolio_payload()["accounts"][0]["positions"][0])
 
 
 RESULTS: dict[str, dict[str, Any]] = {

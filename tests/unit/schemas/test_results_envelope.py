@@ -39,15 +39,15 @@ def test_portfolio_nests_accounts_positions_and_instruments() -> None:
     portfolio = samples.portfolio()
     account = portfolio.accounts[0]
     spy, newco = account.positions
-    assert spy.instrument.symbol == "SPY"
-    assert spy.instrument.current_price == Decimal("500.0000")
+    assert portfolio.instrument(spy).symbol == "SPY"
+    assert portfolio.instrument(spy).current_price == Decimal("500.0000")
     # market value is exact decimal arithmetic, an unpriced instrument counts as zero
-    assert spy.market_value == Decimal("5250.0000")
-    assert newco.market_value == 0
-    assert account.total_value == Decimal("6250.5000")
+    assert portfolio.market_value(spy) == Decimal("5250.0000")
+    assert portfolio.market_value(newco) == 0
+    assert portfolio.account_value(account) == Decimal("6250.5000")
     assert portfolio.total_value == Decimal("6250.5000")
-    assert sorted(portfolio.instruments()) == ["NEWCO", "SPY"]
-    assert [s for s, i in portfolio.instruments().items() if not i.is_classified] == ["NEWCO"]
+    assert sorted(portfolio.instruments) == ["NEWCO", "SPY"]
+    assert [s for s, i in portfolio.instruments.items() if not i.is_classified] == ["NEWCO"]
 
 
 def test_results_ignore_fields_they_do_not_know_yet() -> None:

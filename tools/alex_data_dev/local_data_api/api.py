@@ -8,6 +8,7 @@ import urllib.request
 from types import TracebackType
 
 import psycopg
+from alex_schemas.limits import DATA_API_ROW_BYTES
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -40,6 +41,7 @@ class LocalDataApi:
         statement_timeout: float = 45.0,
         transaction_max_age: float = 24 * 3600.0,
         request_log: RequestLog | None = None,
+        row_limit_kib: int = DATA_API_ROW_BYTES // 1024,
     ) -> None:
         self._given_dsn = dsn
         self.host = host
@@ -49,6 +51,8 @@ class LocalDataApi:
         self.statement_timeout = statement_timeout
         self.transaction_max_age = transaction_max_age
         self._request_log = request_log
+        # 0 serves rows of any size (Aurora refuses those over 64 KB)
+        self.row_limit_kib = row_limit_kib
         self.cluster_arn = CLUSTER_ARN
         self.secret_arn = SECRET_ARN
         self.region = REGION
@@ -80,6 +84,7 @@ class LocalDataApi:
                     transaction_timeout=self.transaction_timeout,
                     statement_timeout=self.statement_timeout,
                     transaction_max_age=self.transaction_max_age,
+                    row_limit_bytes=self.row_limit_kib * 1024,
                 )
             )
             self._server = DataApiHttpServer(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from alex_schemas.limits import DATA_API_ROW_BYTES, ROW_TOO_LARGE
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -64,6 +65,8 @@ class EngineConfig:
     transaction_max_age: float = 24 * 3600.0  # Aurora ends any transaction after 24 hours
     instance_id: str = "alex-local-instance-1"
     pool_max: int = 50  # transactions each hold one; Aurora has no small limit here
+    # Aurora refuses a result row over 64 KB; 0 turns the check off
+    row_limit_bytes: int = DATA_API_ROW_BYTES
 
 
 def format_pg_error(error: psycopg.Error) -> str:
@@ -382,6 +385,7 @@ class Engine:
             }
             return json.dumps(response).encode()
         rows = cursor.fetchall()
+        self._check_row_sizes(rows)
         tag = (cursor.statusmessage or "").split(" ", 1)[0]
         updated = len(rows) if tag in _DML_TAGS else 0
         if as_json:
@@ -401,6 +405,11 @@ class Engine:
         if len(body) > MAX_RESPONSE_BYTES:
             raise bad_request(RESPONSE_TOO_LARGE)
         return body
+
+    def _check_row_sizes(self, rows: Sequence[Sequence[Any]]) -> None:
+        limit = self.config.row_limit_bytes
+        if limit and any(values.row_size(row) > limit for row in rows):
+            raise bad_request(ROW_TOO_LARGE)
 
     @staticmethod
     def _formatted_records(

@@ -318,3 +318,25 @@ def _array_to_json(array: Mapping[str, Any]) -> list[Any]:
     if kind == "arrayValues":
         return [_array_to_json(item) for item in values]
     return list(values)
+
+
+def row_size(row: Sequence[Any]) -> int:
+    """A result row's size as the row limit counts it: the sum of its values as returned.
+
+    A string (text, varchar, numeric, json, dates...) counts its UTF-8 bytes, a blob its
+    base64 text, a number or boolean its JSON text, NULL nothing; the JSON punctuation and
+    escaping around the values are not counted.
+    """
+    total = 0
+    for value in row:
+        if value is None:
+            continue
+        if isinstance(value, str):
+            total += len(value.encode())
+        elif isinstance(value, bytes | bytearray | memoryview):
+            total += 4 * ((len(value) + 2) // 3)
+        elif isinstance(value, list):
+            total += len(json.dumps(value, default=str, ensure_ascii=False).encode())
+        else:
+            total += len(str(value))
+    return total

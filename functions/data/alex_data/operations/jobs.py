@@ -12,7 +12,13 @@ is `Conflict`: a finished job's result is what its owner was shown. A job of ano
 
 from __future__ import annotations
 
-from alex_schemas.errors import ConflictError, InternalError, NotFoundError, UnavailableError
+from alex_schemas.errors import (
+    ConflictError,
+    InternalError,
+    NotFoundError,
+    UnavailableError,
+    ValidationFailedError,
+)
 from alex_schemas.events import (
     CompleteJob,
     CreateJob,
@@ -26,17 +32,12 @@ from alex_schemas.events import (
     UpdateRetirement,
     UpdateSummary,
 )
+from alex_schemas.limits import JOB_PAYLOADS_BYTES
 from alex_schemas.results import JobPage, JobSummary, JobView
 from alex_schemas.vocab import JobStatus
 
 from alex_data.gateway import SqlRunner
 from alex_data.repositories.jobs import JobRepository, PayloadSlot
-
-_SUMMARY_FIELDS = frozenset(JobSummary.model_fields)
-
-
-def _summary(job: JobView) -> JobSummary:
-    return JobSummary.model_validate(job.model_dump(include=set(_SUMMARY_FIELDS)))
 
 
 def _not_found(event: JobEvent[JobSummary] | JobEvent[JobView]) -> NotFoundError:
@@ -52,8 +53,11 @@ def create_job(event: CreateJob, db: SqlRunner) -> JobView:
     if not outcome.user_found:
         raise NotFoundError(f"no user {event.clerk_user_id}")
     if outcome.job is not None:
-        # created, or a redelivery that finds the job it created before
-        return outcome.job
+        if not outcome.same_request:
+            raise ConflictError(f"job id {event.job_id} is already in use for another request")
+        # created, or a redelivery that finds the job it created before: the answer carries
+        # the request back from the event, not from the database (it may be megabytes)
+        return JobView(**outcome.job.model_dump(), request_payload=dict(event.request_payload))
     if outcome.id_taken:
         raise ConflictError(f"job id {event.job_id} is already in use")
     # another user's job committed while this ran (the same uuid twice: not in practice)
@@ -76,7 +80,7 @@ def _transition(
         raise ConflictError(
             f"job {event.job_id} is {change.previous_status}: it cannot become {target}"
         )
-    return _summary(change.job)
+    return change.job
 
 
 def start_job(event: StartJob, db: SqlRunner) -> JobSummary:
@@ -98,11 +102,16 @@ def _write(
     change = JobRepository(db).write_payload(event.clerk_user_id, event.job_id, slot, payload)
     if change is None:
         raise _not_found(event)
+    if change.too_large:
+        raise ValidationFailedError(
+            f"{slot}_payload would make the job's payloads {change.payloads_bytes:,} bytes, over"
+            f" the {JOB_PAYLOADS_BYTES:,} bytes (4 MiB) one job may hold; nothing was written"
+        )
     if not (change.changed or change.same):
         raise ConflictError(
             f"job {event.job_id} is {change.previous_status}: its {slot} can no longer change"
         )
-    return _summary(change.job)
+    return change.job
 
 
 def update_report(event: UpdateReport, db: SqlRunner) -> JobSummary:

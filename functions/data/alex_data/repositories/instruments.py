@@ -16,6 +16,7 @@ from alex_schemas.vocab import InstrumentType
 
 from alex_data.gateway import SqlRunner
 from alex_data.repositories.paging import decode_cursor, encode_cursor
+from alex_data.rows import InstrumentLookup
 
 # One statement for the whole batch: the rows travel as one JSON array. A row without a price
 # keeps the stored price, and an empty allocation map ("not known") keeps the stored map, so
@@ -80,27 +81,18 @@ SELECT jsonb_build_object(
 )
 """
 
-# In request order; the symbols not stored are listed apart.
+# One row per symbol asked, in request order: the instrument, or null for a symbol not stored.
+# 500 instruments pass one row's budget and may pass 1 MiB, so the gateway reads it in pages.
 GET_INSTRUMENTS = """
-WITH wanted AS (
-    SELECT w.symbol, w.n
-    FROM jsonb_array_elements_text(CAST(:symbols AS jsonb)) WITH ORDINALITY AS w(symbol, n)
-)
-SELECT jsonb_build_object(
-    'instruments', coalesce(
-        (SELECT jsonb_agg(to_jsonb(i) ORDER BY w.n)
-         FROM wanted AS w JOIN instruments AS i ON i.symbol = w.symbol),
-        '[]'
-    ),
-    'unknown_symbols', coalesce(
-        (SELECT jsonb_agg(w.symbol ORDER BY w.n) FROM wanted AS w
-         WHERE NOT EXISTS (SELECT FROM instruments AS i WHERE i.symbol = w.symbol)),
-        '[]'
-    )
-)
+SELECT jsonb_build_object('symbol', w.symbol, 'instrument', to_jsonb(i))
+FROM jsonb_array_elements_text(CAST(:symbols AS jsonb)) WITH ORDINALITY AS w(symbol, n)
+LEFT JOIN instruments AS i ON i.symbol = w.symbol
+ORDER BY w.n
+OFFSET CAST(:page_start AS integer) LIMIT CAST(:page_rows AS integer)
 """
 
-# Keyset page by symbol; one row more than asked says whether another page follows.
+# Keyset page by symbol; one row more than asked says whether another page follows. The
+# gateway reads the caller's page :page_rows at a time (500 instruments may pass 1 MiB).
 LIST_INSTRUMENTS = """
 SELECT to_jsonb(i)
 FROM instruments AS i
@@ -108,7 +100,10 @@ WHERE (CAST(:after_symbol AS varchar) IS NULL OR i.symbol > CAST(:after_symbol A
   AND (CAST(:instrument_type AS varchar) IS NULL
        OR i.instrument_type = CAST(:instrument_type AS varchar))
 ORDER BY i.symbol
-LIMIT CAST(:limit AS integer) + 1
+OFFSET CAST(:page_start AS integer)
+LIMIT greatest(0, least(
+    CAST(:page_rows AS integer), CAST(:limit AS integer) + 1 - CAST(:page_start AS integer)
+))
 """
 
 
@@ -129,17 +124,20 @@ class InstrumentRepository:
         return done
 
     def get_many(self, symbols: Sequence[str]) -> InstrumentList:
-        found = self._db.document(GET_INSTRUMENTS, {"symbols": list(symbols)}, InstrumentList)
-        if found is None:
-            raise InternalError("the instrument lookup returned nothing")
-        return found
+        found = self._db.paged_documents(
+            GET_INSTRUMENTS, {"symbols": list(symbols)}, InstrumentLookup
+        )
+        return InstrumentList(
+            instruments=[f.instrument for f in found if f.instrument is not None],
+            unknown_symbols=[f.symbol for f in found if f.instrument is None],
+        )
 
     def list_page(
         self, limit: int, cursor: str | None, instrument_type: InstrumentType | None
     ) -> tuple[list[InstrumentView], str | None]:
         """One page in symbol order and the cursor of the next (None on the last page)."""
         after = decode_cursor(cursor, 1)[0] if cursor is not None else None
-        rows = self._db.documents(
+        rows = self._db.paged_documents(
             LIST_INSTRUMENTS,
             {"after_symbol": after, "instrument_type": instrument_type, "limit": limit},
             InstrumentView,

@@ -6,27 +6,38 @@ from alex_schemas.results import Portfolio
 
 from alex_data.gateway import SqlRunner
 
-# One JSON document: the user, each account (oldest first) with its positions (by symbol),
-# each position with its instrument. No row for an unknown user, so `document` answers None.
+# One JSON document: the user, each account (oldest first) with its positions (by symbol), and
+# every instrument held, once, keyed by symbol. It comes back in chunks (alex_chunks), so no
+# row passes the row budget however many positions there are; no row for an unknown user.
 # Served by accounts_user_created_idx and positions' (account_id, symbol) unique index.
 GET_PORTFOLIO = """
-SELECT jsonb_build_object(
-    'user', to_jsonb(u),
-    'accounts', coalesce(
-        (SELECT jsonb_agg(
-                    to_jsonb(a) || jsonb_build_object('positions', coalesce(
-                        (SELECT jsonb_agg(
-                                    to_jsonb(p) || jsonb_build_object('instrument', to_jsonb(i))
-                                    ORDER BY p.symbol)
-                         FROM positions AS p JOIN instruments AS i ON i.symbol = p.symbol
-                         WHERE p.account_id = a.id),
-                        '[]'))
-                    ORDER BY a.created_at, a.id)
-         FROM accounts AS a
-         WHERE a.clerk_user_id = u.clerk_user_id),
-        '[]')
-)
+SELECT c.digest, c.chunk
 FROM users AS u
+CROSS JOIN LATERAL alex_chunks(
+    CAST(jsonb_build_object(
+        'user', to_jsonb(u),
+        'accounts', coalesce(
+            (SELECT jsonb_agg(
+                        to_jsonb(a) || jsonb_build_object('positions', coalesce(
+                            (SELECT jsonb_agg(to_jsonb(p) ORDER BY p.symbol)
+                             FROM positions AS p
+                             WHERE p.account_id = a.id),
+                            '[]'))
+                        ORDER BY a.created_at, a.id)
+             FROM accounts AS a
+             WHERE a.clerk_user_id = u.clerk_user_id),
+            '[]'),
+        'instruments', coalesce(
+            (SELECT jsonb_object_agg(i.symbol, to_jsonb(i))
+             FROM instruments AS i
+             WHERE i.symbol IN (
+                 SELECT p.symbol FROM positions AS p JOIN accounts AS a ON a.id = p.account_id
+                 WHERE a.clerk_user_id = u.clerk_user_id)),
+            '{}')
+    ) AS text),
+    CAST(:page_start AS integer),
+    CAST(:page_rows AS integer)
+) AS c
 WHERE u.clerk_user_id = :clerk_user_id
 """
 
@@ -36,4 +47,4 @@ class PortfolioRepository:
         self._db = db
 
     def load(self, clerk_user_id: str) -> Portfolio | None:
-        return self._db.document(GET_PORTFOLIO, {"clerk_user_id": clerk_user_id}, Portfolio)
+        return self._db.chunked_document(GET_PORTFOLIO, {"clerk_user_id": clerk_user_id}, Portfolio)
