@@ -155,8 +155,14 @@ class Deleted(Result):
     deleted: bool
 
 
-class PortfolioPosition(PositionView):
-    """A position in a `Portfolio`; its instrument is `Portfolio.instrument(position)`."""
+class PortfolioPosition(Result):
+    """A position in a `Portfolio`, as compact as an agent needs it: what is held, how much,
+    as of when (the account it is in holds it). Its instrument is
+    `Portfolio.instrument(position)`. `UpsertPosition` answers the whole row (`PositionView`)."""
+
+    symbol: Symbol
+    quantity: Quantity
+    as_of_date: date
 
 
 class PortfolioAccount(AccountView):
@@ -181,11 +187,11 @@ class Portfolio(Result):
             raise ValueError(msg)
         return self
 
-    def instrument(self, position: PositionView) -> InstrumentView:
+    def instrument(self, position: PortfolioPosition) -> InstrumentView:
         """The instrument a position holds."""
         return self.instruments[position.symbol]
 
-    def market_value(self, position: PositionView) -> Decimal:
+    def market_value(self, position: PortfolioPosition) -> Decimal:
         """Quantity times the current price; zero while the instrument has no price."""
         price = self.instrument(position).current_price
         return position.quantity * price if price is not None else Decimal(0)

@@ -6,9 +6,10 @@ from alex_schemas.results import Portfolio
 
 from alex_data.gateway import SqlRunner
 
-# One JSON document: the user, each account (oldest first) with its positions (by symbol), and
-# every instrument held, once, keyed by symbol. It comes back in chunks (alex_chunks), so no
-# row passes the row budget however many positions there are; no row for an unknown user.
+# One JSON document: the user, each account (oldest first) with its positions (by symbol: what
+# is held, how much, as of when), and every instrument held, once, keyed by symbol. It comes
+# back in chunks (alex_chunks), so no row passes the row budget however many positions there
+# are; no row for an unknown user.
 # Served by accounts_user_created_idx and positions' (account_id, symbol) unique index.
 GET_PORTFOLIO = """
 SELECT c.digest, c.chunk
@@ -19,7 +20,10 @@ CROSS JOIN LATERAL alex_chunks(
         'accounts', coalesce(
             (SELECT jsonb_agg(
                         to_jsonb(a) || jsonb_build_object('positions', coalesce(
-                            (SELECT jsonb_agg(to_jsonb(p) ORDER BY p.symbol)
+                            (SELECT jsonb_agg(jsonb_build_object(
+                                        'symbol', p.symbol,
+                                        'quantity', p.quantity,
+                                        'as_of_date', p.as_of_date) ORDER BY p.symbol)
                              FROM positions AS p
                              WHERE p.account_id = a.id),
                             '[]'))
