@@ -1,6 +1,7 @@
 """The one door to Aurora: the RDS Data API, typed, retried and translated.
 
-This is the only module that imports boto3 (inside `get_gateway`, so tests never need it).
+This is the only module that builds an AWS client (botocore's, inside `get_gateway`, so tests
+never need one).
 `Gateway` wraps an injected rds-data client and implements `SqlRunner`, the interface the
 repositories code against:
 
@@ -69,6 +70,7 @@ __all__ = [
     "ResponseTooLarge",
     "RetryPolicy",
     "SqlRunner",
+    "data_api_client_factory",
     "get_gateway",
     "translate_error",
 ]
@@ -308,8 +310,10 @@ class Gateway:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
+        renew: Callable[[], DataApiClient] | None = None,
     ) -> None:
         self.client = client
+        self._renew = renew
         self.resource_arn = resource_arn
         self.secret_arn = secret_arn
         self.database = database
@@ -320,9 +324,15 @@ class Gateway:
         self.calls = 0  # requests sent, retries included
 
     @classmethod
-    def from_settings(cls, client: DataApiClient, settings: Settings) -> Gateway:
+    def from_settings(
+        cls,
+        client: DataApiClient,
+        settings: Settings,
+        renew: Callable[[], DataApiClient] | None = None,
+    ) -> Gateway:
         return cls(
             client,
+            renew=renew,
             resource_arn=settings.aurora_cluster_arn,
             secret_arn=settings.aurora_secret_arn,
             database=settings.aurora_database,
@@ -332,6 +342,14 @@ class Gateway:
                 max_attempts=settings.max_attempts,
             ),
         )
+
+    def renew_client(self) -> None:
+        """A new client from the factory the gateway was given (none: keep this one).
+
+        After a SnapStart restore: no connection or credential of the snapshot is reused.
+        """
+        if self._renew is not None:
+            self.client = self._renew()
 
     def bounded(self, seconds: float) -> SqlRunner:
         """A runner whose retries stop `seconds` from now (the invocation's remaining time)."""
@@ -590,14 +608,18 @@ def _check_request_size(request: Mapping[str, Any]) -> None:
         )
 
 
-@lru_cache(maxsize=1)
-def get_gateway() -> Gateway:
-    """The gateway of this container: settings validated and the client built on first use."""
-    settings = get_settings()
-    # The only boto3 import, deferred so that importing the package stays cheap and offline.
-    import boto3
-    from botocore.config import Config
+def data_api_client_factory() -> Callable[[], DataApiClient]:
+    """What makes rds-data clients for this container: one botocore session, a client per call.
 
+    botocore's session makes the same client boto3.client() would, without importing boto3
+    (~14 ms of a cold start: its resource and docs machinery, unused here); imported here so
+    that importing the package stays cheap and offline. The session keeps the loaded service
+    model and the client class, so a second client costs ~2 ms instead of ~40 ms.
+    """
+    from botocore.config import Config
+    from botocore.session import get_session
+
+    session = get_session()
     # botocore's own retries are off: the gateway retries within the invocation's deadline and
     # counts every request. A statement may run up to the Data API's 45 s.
     config = Config(
@@ -606,8 +628,20 @@ def get_gateway() -> Gateway:
         read_timeout=50,
         tcp_keepalive=True,
     )
-    try:
-        client = boto3.client("rds-data", config=config)
-    except BotoCoreError as exc:  # e.g. no region configured
-        raise SettingsError(f"cannot build the Data API client: {exc}") from exc
-    return Gateway.from_settings(cast(DataApiClient, client), settings)
+
+    def new_client() -> DataApiClient:
+        try:
+            client = session.create_client("rds-data", config=config)
+        except BotoCoreError as exc:  # e.g. no region configured
+            raise SettingsError(f"cannot build the Data API client: {exc}") from exc
+        return cast(DataApiClient, client)
+
+    return new_client
+
+
+@lru_cache(maxsize=1)
+def get_gateway() -> Gateway:
+    """The gateway of this container: settings validated and the client built on first use."""
+    settings = get_settings()
+    new_client = data_api_client_factory()
+    return Gateway.from_settings(new_client(), settings, renew=new_client)

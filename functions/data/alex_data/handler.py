@@ -22,9 +22,9 @@ which is what it needs. Nothing is dropped silently, and every operation is idem
 redelivered record that had in fact been applied changes nothing.
 
 Observability: Logger (correlation id = the event's `job_id`, per SQS record the job id or the
-message id), Tracer (disabled outside Lambda), Metrics in the `Alex` namespace: per event an
-EMF record with dimension `event_type` and metrics `Events`, `Latency` (ms), `Errors`; per
-invocation `Records` and, for SQS, `RecordFailures`.
+message id), Tracer (X-Ray only where tracing is on, see alex_data.tracing), Metrics in the
+`Alex` namespace: per event an EMF record with dimension `event_type` and metrics `Events`,
+`Latency` (ms), `Errors`; per invocation `Records` and, for SQS, `RecordFailures`.
 """
 
 from __future__ import annotations
@@ -32,26 +32,27 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from alex_schemas.envelope import error as error_envelope
 from alex_schemas.errors import DataError, ErrorCode
-from alex_schemas.events import DataEvent
-from alex_schemas.sqs import DataEventSqsRecord
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from alex_schemas.events import DataEvent, parse_event
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
+from alex_data import snapstart
 from alex_data.gateway import SqlRunner, get_gateway
+from alex_data.tracing import build_tracer
+
+if TYPE_CHECKING:
+    # Imported for real on the first SQS batch (see `DataFunction.batch`).
+    from alex_schemas.sqs import DataEventSqsRecord
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+
+    from alex_data.sqs_batch import RecordProcessor
 
 __all__ = ["DataFunction", "Dispatcher", "build_handler", "lambda_handler"]
 
@@ -63,7 +64,8 @@ _ANSWER_MARGIN_MS = 1500
 _MAX_PROBLEMS = 8
 
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
+# The X-Ray SDK is imported only when tracing is on (alex_data.tracing).
+tracer = build_tracer(SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 # The package's own stdlib loggers (the gateway's retry warnings) write through the same JSON
 # handler, so they carry the request and correlation ids too.
@@ -87,61 +89,44 @@ def _default_dispatch(event: DataEvent, db: SqlRunner) -> BaseModel:
     return dispatch(event, db)
 
 
-class _RecordProcessor(BatchProcessor):
-    """Logs and counts each failed record (a poison body never reaches the record handler).
-
-    `reasons` holds, for the last batch, each failed record's message id -> (code, message),
-    for tools that show them (`alex-data invoke`); the answer itself carries only the ids.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(
-            event_type=EventType.SQS,
-            model=DataEventSqsRecord,
-            raise_on_entire_batch_failure=False,
+def _record_failed(
+    reasons: dict[str, tuple[str, str]], record: Any, exception: Any, parsed: bool
+) -> None:
+    """Logs and counts a failed SQS record (a poison body never reaches the record handler),
+    and notes its (code, message) in `reasons` by message id."""
+    error = exception[1]
+    message_id = getattr(record, "message_id", None) or getattr(record, "messageId", "?")
+    receives = _receive_count(record)
+    if not parsed and isinstance(error, ValidationError):
+        logger.error(
+            "SQS record is not a valid event; reported failed (DLQ after maxReceiveCount)",
+            extra={
+                "message_id": message_id,
+                "receive_count": receives,
+                "problems": describe_validation(error),
+            },
         )
-        self.reasons: dict[str, tuple[str, str]] = {}
-
-    def failure_handler(self, record: Any, exception: Any) -> Any:
-        error = exception[1]
-        message_id = getattr(record, "message_id", None) or getattr(record, "messageId", "?")
-        receives = _receive_count(record)
-        # Powertools hands over the parsed model when the record handler ran, and the raw
-        # record when the body did not validate.
-        if not isinstance(record, DataEventSqsRecord) and isinstance(error, ValidationError):
-            logger.error(
-                "SQS record is not a valid event; reported failed (DLQ after maxReceiveCount)",
-                extra={
-                    "message_id": message_id,
-                    "receive_count": receives,
-                    "problems": describe_validation(error),
-                },
-            )
-            _event_metrics("Invalid", 0.0, ErrorCode.VALIDATION_ERROR)
-            self.reasons[str(message_id)] = (
-                str(ErrorCode.VALIDATION_ERROR),
-                describe_validation(error),
-            )
-        elif isinstance(error, DataError):
-            _log_failure(
-                "SQS record failed; reported for redelivery",
-                error,
-                logger.warning,
-                message_id=message_id,
-                receive_count=receives,
-            )
-            self.reasons[str(message_id)] = (str(error.code), error.message)
-        else:
-            logger.error(
-                "SQS record failed unexpectedly; reported for redelivery",
-                extra={"message_id": message_id, "receive_count": receives},
-                exc_info=exception,
-            )
-            self.reasons[str(message_id)] = (
-                str(ErrorCode.INTERNAL),
-                "internal error; details are in the function's log",
-            )
-        return super().failure_handler(record, exception)
+        _event_metrics("Invalid", 0.0, ErrorCode.VALIDATION_ERROR)
+        reasons[str(message_id)] = (str(ErrorCode.VALIDATION_ERROR), describe_validation(error))
+    elif isinstance(error, DataError):
+        _log_failure(
+            "SQS record failed; reported for redelivery",
+            error,
+            logger.warning,
+            message_id=message_id,
+            receive_count=receives,
+        )
+        reasons[str(message_id)] = (str(error.code), error.message)
+    else:
+        logger.error(
+            "SQS record failed unexpectedly; reported for redelivery",
+            extra={"message_id": message_id, "receive_count": receives},
+            exc_info=exception,
+        )
+        reasons[str(message_id)] = (
+            str(ErrorCode.INTERNAL),
+            "internal error; details are in the function's log",
+        )
 
 
 def _log_failure(
@@ -181,12 +166,15 @@ class DataFunction:
     ) -> None:
         self._dispatch = dispatcher or _default_dispatch
         self._database = database
-        self._processor = _RecordProcessor()
+        self._processor: RecordProcessor | None = None
+        # The last SQS batch's failed records, for tools that show them (`alex-data invoke`);
+        # the answer itself carries only the ids.
+        self._reasons: dict[str, tuple[str, str]] = {}
 
     @property
     def record_failures(self) -> dict[str, tuple[str, str]]:
         """The last SQS batch's failed records: message id -> (code, message)."""
-        return dict(self._processor.reasons)
+        return dict(self._reasons)
 
     def __call__(self, event: Any, context: LambdaContext) -> Any:
         if is_sqs_batch(event):
@@ -200,9 +188,8 @@ class DataFunction:
         try:
             if not isinstance(event, Mapping):
                 raise _NotAnObject(type(event).__name__)
-            # Powertools' parser on the same union the SQS record model carries as its body. Its
-            # stubs take `type[T]`, which an Annotated union is not for mypy, though it parses.
-            parsed: DataEvent = parse(event=dict(event), model=DataEvent)  # type: ignore[call-overload]
+            # The union the SQS record model carries as its body, with the errors it gives.
+            parsed = parse_event(dict(event))
         except (ValidationError, _NotAnObject) as exc:
             problems = (
                 describe_validation(exc)
@@ -230,13 +217,17 @@ class DataFunction:
     # --- SQS ---
 
     def batch(self, event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-        self._processor.reasons = {}
-        response = process_partial_response(
-            event=event,
-            record_handler=self._record,
-            processor=self._processor,
-            context=context,
-        )
+        # Imported on the first batch: a direct invoke never needs Powertools' batch machinery.
+        from alex_data.sqs_batch import RecordProcessor, process_batch
+
+        if self._processor is None:
+            self._processor = RecordProcessor(
+                on_failure=lambda record, exception, parsed: _record_failed(
+                    self._reasons, record, exception, parsed
+                )
+            )
+        self._reasons = {}
+        response = process_batch(event, self._record, self._processor, context)
         failures = len(response.get("batchItemFailures", []))
         metrics.add_metric(name="Records", unit=MetricUnit.Count, value=len(event["Records"]))
         metrics.add_metric(name="RecordFailures", unit=MetricUnit.Count, value=failures)
@@ -336,3 +327,5 @@ def decorate(function: DataFunction) -> LambdaHandler:
 
 
 lambda_handler = build_handler()
+# Under SnapStart, Lambda runs these before the snapshot and after each restore.
+snapstart.register()

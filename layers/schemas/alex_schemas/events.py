@@ -18,7 +18,7 @@ import builtins
 import functools
 import typing
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Generic, Literal, TypeVar, cast
 from uuid import UUID, uuid4
 
 from pydantic import (
@@ -488,9 +488,23 @@ def data_event_adapter() -> TypeAdapter[DataEvent]:
     return TypeAdapter(DataEvent)
 
 
+@functools.cache
+def _event_by_type() -> dict[str, type[Event[Any]]]:
+    return {cls.model_fields["type"].default: cls for cls in EVENT_TYPES}
+
+
 def parse_event(data: Any) -> DataEvent:
     """Validate one event from a dict or JSON text; raises pydantic's ValidationError."""
-    adapter = data_event_adapter()
     if isinstance(data, str | bytes | bytearray):
-        return adapter.validate_json(data)
-    return adapter.validate_python(data)
+        return data_event_adapter().validate_json(data)
+    # A dict whose `type` names an event is validated by that event's own model: the first call
+    # builds one event's validator instead of the union's 22 (~5 ms of a cold start). Anything
+    # else, and an event that does not validate, goes through the union for its errors.
+    kind = data.get("type") if isinstance(data, dict) else None
+    model = _event_by_type().get(kind) if isinstance(kind, str) else None
+    if model is not None:
+        try:
+            return cast(DataEvent, model.model_validate(data))
+        except ValidationError:
+            pass
+    return data_event_adapter().validate_python(data)

@@ -498,6 +498,30 @@ def test_the_factory_builds_one_gateway_from_the_environment(
     assert (gateway.resource_arn, gateway.secret_arn, gateway.database) == (ARN, SECRET, "alex")
 
 
+def test_renewing_the_client_builds_a_new_one_from_the_same_factory(
+    monkeypatch: pytest.MonkeyPatch, fresh_factory: None
+) -> None:
+    monkeypatch.setenv("AURORA_CLUSTER_ARN", ARN)
+    monkeypatch.setenv("AURORA_SECRET_ARN", SECRET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    gateway = get_gateway()
+    first = gateway.client
+    # When the client is renewed (after a SnapStart restore)
+    gateway.renew_client()
+    # Then the gateway holds a new rds-data client for the same region, with its own pool
+    assert gateway.client is not first
+    assert gateway.client.meta.service_model.service_name == "rds-data"  # type: ignore[attr-defined]
+    assert gateway.client.meta.region_name == "us-east-1"  # type: ignore[attr-defined]
+    assert gateway.client._endpoint is not first._endpoint  # type: ignore[attr-defined]
+
+
+def test_a_gateway_without_a_factory_keeps_its_client() -> None:
+    client = FakeDataApi()
+    gateway = Gateway(client, resource_arn=ARN, secret_arn=SECRET, database="alex")
+    gateway.renew_client()
+    assert gateway.client is client
+
+
 def test_the_factory_refuses_a_missing_cluster_arn(
     monkeypatch: pytest.MonkeyPatch, fresh_factory: None
 ) -> None:

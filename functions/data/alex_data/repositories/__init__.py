@@ -3,20 +3,7 @@
 SQL lives in module constants with named parameters; identifiers are never interpolated.
 Parameters carry their SQL type through `CAST(:p AS type)` wherever PostgreSQL could not infer
 it, so the statements mean the same over the Data API and over a local endpoint.
+
+Nothing is imported here: an operation imports the one repository it uses, so that a cold start
+loads only what its first event needs.
 """
-
-from alex_data.repositories.accounts import AccountRepository
-from alex_data.repositories.instruments import InstrumentRepository
-from alex_data.repositories.jobs import JobRepository
-from alex_data.repositories.portfolio import PortfolioRepository
-from alex_data.repositories.positions import PositionRepository
-from alex_data.repositories.users import UserRepository
-
-__all__ = [
-    "AccountRepository",
-    "InstrumentRepository",
-    "JobRepository",
-    "PortfolioRepository",
-    "PositionRepository",
-    "UserRepository",
-]

@@ -1,0 +1,161 @@
+"""What a cold start imports: tracing only when it is on, the SQS machinery only for a batch,
+one operation module for one event. Each case runs in a fresh interpreter, where imports are
+what they would be in a new Lambda environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from alex_data.tracing import NoTracing, build_tracer, tracing_enabled
+
+# Prints the modules a fresh interpreter holds after `program` (which may set `out`).
+_PROBE = """
+import json, sys
+{program}
+print(json.dumps({{"modules": sorted(sys.modules), "out": globals().get("out")}}))
+"""
+
+_CONTEXT = """
+class Context:
+    aws_request_id = "r"; function_name = "f"; memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
+    def get_remaining_time_in_millis(self): return 30000
+"""
+
+
+def _fresh(program: str, **env: str) -> dict[str, Any]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_"))}
+    environ.pop("LAMBDA_TASK_ROOT", None)
+    done = subprocess.run(  # noqa: S603 - our own interpreter, programs of this file
+        [sys.executable, "-c", _PROBE.format(program=program)],
+        capture_output=True,
+        text=True,
+        env=environ | {"POWERTOOLS_LOG_LEVEL": "WARNING"} | env,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _loaded(modules: list[str], prefix: str) -> list[str]:
+    return [m for m in modules if m == prefix or m.startswith(prefix + ".")]
+
+
+def test_importing_the_handler_loads_no_tracing_sqs_or_operation_code() -> None:
+    # When the handler is imported where tracing is off
+    found = _fresh("import alex_data.handler")
+    # Then neither the X-Ray SDK's core, nor Powertools' batch machinery, nor any operation
+    modules = found["modules"]
+    assert _loaded(modules, "aws_xray_sdk.core") == []
+    assert _loaded(modules, "aws_lambda_powertools.utilities.batch") == []
+    assert _loaded(modules, "alex_schemas.sqs") == []
+    assert _loaded(modules, "alex_data.operations") == []
+    assert _loaded(modules, "alex_data.repositories") == []
+    assert _loaded(modules, "boto3") == []
+
+
+def test_a_direct_invoke_loads_its_operation_only() -> None:
+    # Given a handler over a database that holds no user
+    program = (
+        _CONTEXT
+        + "from alex_data.handler import build_handler\n"
+        + "class Empty:\n"
+        + "    def bounded(self, seconds): return self\n"
+        + "    def document(self, sql, params, model): return None\n"
+        + "handler = build_handler(database=Empty)\n"
+        + "out = handler({'type': 'GetUser', 'clerk_user_id': 'u'}, Context())\n"
+    )
+    # When one GetUser arrives
+    found = _fresh(program)
+    assert found["out"]["error"]["code"] == "NotFound"
+    # Then only the users operation and repository were imported, and no SQS machinery
+    modules = found["modules"]
+    assert _loaded(modules, "alex_data.operations") == [
+        "alex_data.operations",
+        "alex_data.operations.users",
+    ]
+    assert _loaded(modules, "alex_data.repositories") == [
+        "alex_data.repositories",
+        "alex_data.repositories.users",
+    ]
+    assert _loaded(modules, "aws_lambda_powertools.utilities.batch") == []
+
+
+def test_dispatching_an_event_imports_that_operations_module() -> None:
+    program = (
+        "from alex_data.dispatch import OPERATIONS\n"
+        + "from alex_schemas.events import GetUser\n"
+        + "out = OPERATIONS[GetUser].__module__\n"
+    )
+    found = _fresh(program)
+    assert found["out"] == "alex_data.operations.users"
+    assert _loaded(found["modules"], "alex_data.operations") == [
+        "alex_data.operations",
+        "alex_data.operations.users",
+    ]
+
+
+def test_an_sqs_batch_loads_the_batch_machinery() -> None:
+    program = (
+        _CONTEXT
+        + "from alex_data.handler import build_handler\n"
+        + "handler = build_handler(dispatcher=lambda event, db: None)\n"
+        + "record = {'messageId': 'm1', 'receiptHandle': 'h', 'body': '{}', 'attributes': {},\n"
+        + "          'messageAttributes': {}, 'md5OfBody': '', 'eventSource': 'aws:sqs',\n"
+        + "          'eventSourceARN': 'arn:aws:sqs:us-east-1:123456789012:q',\n"
+        + "          'awsRegion': 'us-east-1'}\n"
+        + "out = handler({'Records': [record]}, Context())\n"
+    )
+    found = _fresh(program)
+    # Then the poison record is reported, through Powertools' batch processor
+    assert found["out"] == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    assert "aws_lambda_powertools.utilities.batch" in found["modules"]
+
+
+def test_tracing_on_in_lambda_builds_the_x_ray_tracer() -> None:
+    # Given Lambda's environment with tracing not disabled
+    program = (
+        "import alex_data.handler as h\n"
+        + "out = [type(h.tracer.provider).__module__, h.tracer.disabled]\n"
+    )
+    found = _fresh(program, LAMBDA_TASK_ROOT="/var/task", POWERTOOLS_TRACE_DISABLED="false")
+    # Then the tracer is X-Ray's recorder, enabled
+    provider_module, disabled = found["out"]
+    assert provider_module.startswith("aws_xray_sdk")
+    assert disabled is False
+    assert "aws_xray_sdk.core" in found["modules"]
+
+
+@pytest.mark.parametrize(
+    ("env", "enabled"),
+    [
+        ({}, False),
+        ({"LAMBDA_TASK_ROOT": "/var/task"}, True),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "true"}, False),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "1"}, False),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "false"}, True),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "AWS_SAM_LOCAL": "true"}, False),
+    ],
+)
+def test_tracing_is_on_in_lambda_unless_disabled_or_under_sam_local(
+    env: dict[str, str], enabled: bool
+) -> None:
+    assert tracing_enabled(env) is enabled
+
+
+def test_a_tracer_with_tracing_off_records_nothing() -> None:
+    tracer = build_tracer("svc", {"POWERTOOLS_TRACE_DISABLED": "true"})
+    assert isinstance(tracer.provider, NoTracing)
+    assert tracer.disabled
+
+    @tracer.capture_lambda_handler
+    def handler(event: dict[str, int], context: object) -> int:
+        tracer.put_annotation(key="k", value="v")
+        return event["n"] + 1
+
+    assert handler({"n": 1}, None) == 2
