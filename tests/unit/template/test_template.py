@@ -185,6 +185,48 @@ def test_timeout_and_memory_are_fixed_numbers_within_lambda_limits(
     assert 128 <= fn["MemorySize"] <= 10240
 
 
+def test_snapstart_is_a_parameter_on_by_default_for_the_data_function(
+    template: dict[str, Any],
+) -> None:
+    fn = function(template, "DataFunction")
+    parameter = template["Parameters"]["SnapStart"]
+
+    # AWS supports SnapStart on python3.12+ managed runtimes, arm64 and x86_64 alike
+    assert fn["Runtime"] == "python3.13"
+    assert fn["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
+    assert parameter["Default"] == "PublishedVersions"
+    assert set(parameter["AllowedValues"]) == {"PublishedVersions", "None"}
+    # Snapshots exist for published versions only: an alias follows each deploy's version
+    assert fn["AutoPublishAlias"] == "live"
+    # and SnapStart does not combine with provisioned concurrency, EFS or large /tmp
+    assert "ProvisionedConcurrencyConfig" not in fn
+    assert "FileSystemConfigs" not in fn
+    assert fn.get("EphemeralStorage", {"Size": 512})["Size"] <= 512
+
+
+def test_every_exported_invoke_target_is_the_alias(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+
+    # The alias, never $LATEST (which SnapStart does not snapshot). The SQS event source is
+    # tied to the alias by SAM itself when AutoPublishAlias is set.
+    assert outputs["DataFunctionArn"]["Value"] == {"Ref": "DataFunction.Alias"}
+    assert outputs["DataFunctionName"]["Value"] == {"Fn::Sub": "${DataFunction}:live"}
+    assert function(template, "DataFunction")["AutoPublishAlias"] == "live"
+
+
+def test_tracing_is_a_parameter_that_also_switches_the_tracer(template: dict[str, Any]) -> None:
+    fn = function(template, "DataFunction")
+    env = fn["Environment"]["Variables"]
+    parameter = template["Parameters"]["Tracing"]
+
+    assert fn["Tracing"] == {"Ref": "Tracing"}
+    assert set(parameter["AllowedValues"]) == {"Active", "PassThrough"}
+    # Off by default: the X-Ray SDK's imports would cost every cold start (README)
+    assert parameter["Default"] == "PassThrough"
+    assert template["Conditions"]["TracingOn"] == {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]}
+    assert env["POWERTOOLS_TRACE_DISABLED"] == {"Fn::If": ["TracingOn", "false", "true"]}
+
+
 # ------------------------------------------------------------------ layer
 
 
