@@ -1,0 +1,227 @@
+"""Cold start as ratios: our function and our client against the minimal thing they wrap.
+
+Each figure is a fresh interpreter doing what a cold start does before its first answer, timed
+from the moment it is spawned to the moment it has the answer (interpreter start-up included,
+the same on both sides; its exit is not):
+
+- function: `import alex_data.handler` + the first `GetUser` through `lambda_handler` (settings,
+  boto3's rds-data client, one Data API call, the envelope), against the floor: a handler
+  that imports boto3, builds the rds-data client and makes the same ExecuteStatement call
+  (plus `json.loads` of the document it answers). Target 1.3x.
+- agent: `import alex_schemas` + `DataClient()` + the first `call(GetUser)`, against boto3's
+  Lambda client alone making the same Invoke. Both invoke a stub Lambda endpoint in this
+  process that answers the envelope the real handler gave. Target 1.3x.
+
+Both sides of a ratio alternate run by run, so a burst of load on this shared machine hits
+them alike; the ratio is of the medians. Peak memory (ru_maxrss) of the function's process at
+init (after the import) and after the first event is printed too.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from alex_data.repositories.users import GET_USER
+from alex_schemas.client import DataClient
+from alex_schemas.events import GetUser, UpsertUser
+
+from bench.bench_events import _QUIET, _environment, _fresh_gateway, _local_data_api
+
+RUNS = 11
+TARGET_FUNCTION_RATIO = 1.3
+TARGET_AGENT_RATIO = 1.3
+
+# Each program prints one JSON line: {"done": the wall clock when it had its answer, plus what
+# it measured}; the parent subtracts the wall clock at which it spawned the program.
+_PRELUDE = "import time\n"
+_DONE = "import json; print(json.dumps({{'done': time.time(){extra}}}))\n"
+_RSS = "import resource; _rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+
+FUNCTION = (
+    "import alex_data.handler as h\n"
+    + _RSS
+    + "_init = _rss()\n"
+    + "class Context:\n"
+    + "    aws_request_id = 'cold'; function_name = 'alex-data'; memory_limit_in_mb = 1024\n"
+    + "    invoked_function_arn = 'arn:aws:lambda:us-east-1:123456789012:function:alex-data'\n"
+    + "    def get_remaining_time_in_millis(self): return 30000\n"
+    + "import io, contextlib\n"
+    + "with contextlib.redirect_stdout(io.StringIO()):\n"
+    + "    answer = h.lambda_handler({'type': 'GetUser', 'clerk_user_id': USER}, Context())\n"
+    + "assert answer['ok'], answer\n"
+    + _DONE.format(extra=", 'init_mib': _init, 'peak_mib': _rss()")
+)
+
+FUNCTION_FLOOR = (
+    "import json, os, boto3\n"
+    + "client = boto3.client('rds-data')\n"
+    + "found = client.execute_statement(\n"
+    + "    resourceArn=os.environ['AURORA_CLUSTER_ARN'],\n"
+    + "    secretArn=os.environ['AURORA_SECRET_ARN'],\n"
+    + "    database=os.environ['AURORA_DATABASE'],\n"
+    + "    sql=SQL,\n"
+    + "    parameters=[{'name': 'clerk_user_id', 'value': {'stringValue': USER}}])\n"
+    + "assert json.loads(found['records'][0][0]['stringValue'])['clerk_user_id'] == USER\n"
+    + _DONE.format(extra="")
+)
+
+AGENT = (
+    "import alex_schemas\n"
+    + "from alex_schemas.client import DataClient\n"
+    + "user = DataClient('alex-data').call(alex_schemas.GetUser(clerk_user_id=USER))\n"
+    + "assert user.clerk_user_id == USER\n"
+    + _DONE.format(extra="")
+)
+
+AGENT_FLOOR = (
+    "import json, boto3\n"
+    + "client = boto3.client('lambda')\n"
+    + "answer = client.invoke(FunctionName='alex-data', InvocationType='RequestResponse',\n"
+    + "    Payload=json.dumps({'type': 'GetUser', 'clerk_user_id': USER}).encode())\n"
+    + "assert json.loads(answer['Payload'].read())['ok']\n"
+    + _DONE.format(extra="")
+)
+
+
+@dataclass
+class Ratio:
+    name: str
+    ours_ms: float
+    floor_ms: float
+    target: float
+
+    @property
+    def ratio(self) -> float:
+        return self.ours_ms / self.floor_ms
+
+    @property
+    def ok(self) -> bool:
+        return self.ratio <= self.target
+
+    def line(self) -> str:
+        verdict = "PASS" if self.ok else "FAIL"
+        return (
+            f"  {verdict}  {self.name:<44} {self.ratio:5.2f}x (target <= {self.target:g}x)"
+            f"  ours {self.ours_ms:6.0f} ms, floor {self.floor_ms:6.0f} ms"
+        )
+
+
+def _run(program: str, env: dict[str, str], **values: str) -> dict[str, Any]:
+    constants = "".join(f"{name} = {value!r}\n" for name, value in values.items())
+    spawned = time.time()
+    done = subprocess.run(  # noqa: S603 - our own interpreter, programs of this module
+        [sys.executable, "-c", _PRELUDE + constants + program],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"a cold-start program failed:\n{done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["ms"] = (result["done"] - spawned) * 1000
+    return result
+
+
+def side_by_side(
+    name: str, ours: str, floor: str, env: dict[str, str], target: float, **values: str
+) -> tuple[Ratio, list[dict[str, Any]]]:
+    """Median ms of `ours` and `floor`, alternating, RUNS fresh interpreters each."""
+    mine: list[dict[str, Any]] = []
+    theirs: list[dict[str, Any]] = []
+    for _ in range(RUNS):
+        mine.append(_run(ours, env, **values))
+        theirs.append(_run(floor, env, **values))
+    ratio = Ratio(
+        name,
+        statistics.median(r["ms"] for r in mine),
+        statistics.median(r["ms"] for r in theirs),
+        target,
+    )
+    return ratio, mine
+
+
+@contextmanager
+def _stub_lambda(answer: bytes) -> Iterator[str]:
+    """A Lambda Invoke endpoint on 127.0.0.1 that answers `answer` to every invocation."""
+
+    class Invoke(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Invoke)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def main() -> None:
+    user = f"cold-start-{uuid.uuid4().hex[:8]}"
+    ratios: list[Ratio] = []
+    with _local_data_api() as (api_env, _dsn), _environment(api_env | _QUIET):
+        with _fresh_gateway() as gateway:
+            from alex_data.handler import lambda_handler
+            from alex_data.migrate import apply_migrations
+
+            apply_migrations(gateway)
+            client = DataClient.in_process(lambda_handler)
+            with redirect_stdout(io.StringIO()):  # Powertools' EMF metrics
+                client.call(UpsertUser(clerk_user_id=user, display_name="Cold Start"))
+                found = client.call(GetUser(clerk_user_id=user))
+        env = os.environ | api_env | _QUIET
+        function, runs = side_by_side(
+            "function: import + client + first GetUser",
+            FUNCTION,
+            FUNCTION_FLOOR,
+            env,
+            TARGET_FUNCTION_RATIO,
+            USER=user,
+            SQL=GET_USER,
+        )
+        ratios.append(function)
+        answer = json.dumps({"ok": True, "result": found.model_dump(mode="json")})
+        with _stub_lambda(answer.encode()) as endpoint:
+            agent, _ = side_by_side(
+                "agent: import alex_schemas + DataClient + call",
+                AGENT,
+                AGENT_FLOOR,
+                env | {"AWS_ENDPOINT_URL_LAMBDA": endpoint},
+                TARGET_AGENT_RATIO,
+                USER=user,
+            )
+        ratios.append(agent)
+    print(f"median of {RUNS} fresh interpreters each, alternating; ms from spawn to answer")
+    for ratio in ratios:
+        print(ratio.line())
+    init = statistics.median(r["init_mib"] for r in runs)
+    peak = statistics.median(r["peak_mib"] for r in runs)
+    print(f"  function's peak RSS: {init:.0f} MiB after the import, {peak:.0f} MiB after the event")
+
+
+if __name__ == "__main__":
+    main()
