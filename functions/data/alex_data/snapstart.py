@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import random
 
-from alex_data.errors import DataError
+from alex_schemas.errors import DataError
 
 __all__ = ["after_restore", "prepare_snapshot", "register"]
 
