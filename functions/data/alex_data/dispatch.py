@@ -88,7 +88,7 @@ def load_all() -> None:
 
 def dispatch(event: DataEvent, db: SqlRunner) -> Result:
     """Run the event's operation and answer its result model."""
-    where = _WHERE.get(type(event))
-    if where is None:  # the registry test keeps this from happening
+    operation = OPERATIONS.get(type(event))
+    if operation is None:  # the registry test keeps this from happening
         raise InternalError(f"no operation for {type(event).__name__}")
-    return _load(where)(event, db)
+    return operation(event, db)
