@@ -47,6 +47,7 @@ from alex_schemas.errors import (
     ValidationFailedError,
 )
 from alex_schemas.events import Event
+from alex_schemas.limits import LAMBDA_SYNC_PAYLOAD_BYTES, SQS_MESSAGE_BYTES
 from alex_schemas.results import Result
 
 if TYPE_CHECKING:
@@ -71,9 +72,9 @@ __all__ = [
 FUNCTION_NAME_ENV: Final = "ALEX_DATA_FUNCTION_NAME"
 QUEUE_URL_ENV: Final = "ALEX_DATA_QUEUE_URL"
 
-# SQS: at most 10 entries and 256 KiB of bodies per SendMessageBatch.
+# SQS: at most 10 entries per SendMessageBatch, and at most 1 MiB of bodies, as for one message.
 MAX_BATCH_ENTRIES: Final = 10
-MAX_BATCH_BYTES: Final = 256 * 1024
+MAX_BATCH_BYTES: Final = SQS_MESSAGE_BYTES
 
 # Lambda and SQS API errors that say "not now" rather than "never".
 _TRANSIENT_AWS_ERRORS: Final = frozenset(
@@ -146,7 +147,9 @@ class DataClient:
 
     def call(self, event: Event[R]) -> R:
         """Invoke the function with `event`; its typed result, or the error as an exception."""
-        raw = self._invoke(event.model_dump_json().encode())
+        payload = event.model_dump_json().encode()
+        _refuse_oversized(event, len(payload), LAMBDA_SYNC_PAYLOAD_BYTES, "a synchronous invoke")
+        raw = self._invoke(payload)
         model = event.result_model()
         try:
             envelope = parse_envelope(raw, model)
@@ -189,6 +192,7 @@ class DataClient:
     def enqueue(self, event: Event[Any]) -> str:
         """Send one event to the queue; returns the SQS message id."""
         body = event.model_dump_json()
+        _refuse_oversized(event, len(body.encode()), SQS_MESSAGE_BYTES, "an SQS message")
         if self._handler is not None and self._sqs is None:
             return _deliver_in_process(self._handler, [body], self._queue_url)[0]
         sqs = self._sqs_client()
@@ -203,10 +207,13 @@ class DataClient:
         return response["MessageId"]
 
     def enqueue_batch(self, events: Sequence[Event[Any]]) -> list[str]:
-        """Send events in SendMessageBatch calls of at most 10 entries (and 256 KiB);
-        returns the message ids in event order. A failed entry raises after the batch it
-        was in; events are idempotent, so sending them all again is safe."""
+        """Send events in SendMessageBatch calls of at most 10 entries (and 1 MiB);
+        returns the message ids in event order. An event too large for a message is refused
+        before any is sent; a failed entry raises after the batch it was in; events are
+        idempotent, so sending them all again is safe."""
         bodies = [e.model_dump_json() for e in events]
+        for event, body in zip(events, bodies, strict=True):
+            _refuse_oversized(event, len(body.encode()), SQS_MESSAGE_BYTES, "an SQS message")
         if self._handler is not None and self._sqs is None:
             return _deliver_in_process(self._handler, bodies, self._queue_url)
         sqs = self._sqs_client()
@@ -263,6 +270,16 @@ class DataClient:
             msg = f"no target configured: pass it to DataClient or set ${env}"
             raise InternalError(msg)
         return value
+
+
+def _refuse_oversized(event: Event[Any], size: int, limit: int, transport: str) -> None:
+    """Nothing is sent that its transport would refuse: say so, with the size and the limit."""
+    if size > limit:
+        msg = (
+            f"{type(event).__name__} is {size:,} bytes as JSON, over the {limit:,} bytes"
+            f" {transport} may carry; nothing was sent"
+        )
+        raise ValidationFailedError(msg)
 
 
 def _invoke_in_process(handler: Handler, payload: bytes) -> bytes:

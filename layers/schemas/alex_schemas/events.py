@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Generic, Lite
 from uuid import UUID, uuid4
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -34,6 +35,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from alex_schemas.limits import within_payload_bytes
 from alex_schemas.payloads import (
     ChartKey,
     ChartSpec,
@@ -83,6 +85,9 @@ MAX_BATCH_ROWS: Final = 500
 MAX_ERROR_MESSAGE: Final = 4000
 
 ResultT = TypeVar("ResultT", bound=Result)
+
+# An agent's payload: at most PAYLOAD_BYTES of JSON, so that its write fits one Data API request.
+SizedPayload = AfterValidator(within_payload_bytes)
 
 
 def _type_is_required(schema: dict[str, Any]) -> None:
@@ -331,7 +336,7 @@ class CreateJob(UserEvent[JobView]):
     type: Literal["CreateJob"] = "CreateJob"
     job_id: UUID = Field(default_factory=uuid4)
     job_type: JobType = JobType.PORTFOLIO_ANALYSIS
-    request_payload: JsonObject = Field(default_factory=dict)
+    request_payload: Annotated[JsonObject, SizedPayload] = Field(default_factory=dict)
 
 
 class StartJob(JobEvent[JobSummary]):
@@ -344,7 +349,7 @@ class UpdateReport(JobEvent[JobSummary]):
     """Store the reporter's payload (replacing any earlier one)."""
 
     type: Literal["UpdateReport"] = "UpdateReport"
-    report_payload: ReportPayload
+    report_payload: Annotated[ReportPayload, SizedPayload]
 
 
 class UpdateCharts(JobEvent[JobSummary]):
@@ -353,14 +358,16 @@ class UpdateCharts(JobEvent[JobSummary]):
     chart as it makes it."""
 
     type: Literal["UpdateCharts"] = "UpdateCharts"
-    charts_payload: Annotated[dict[ChartKey, ChartSpec], Field(min_length=1, max_length=20)]
+    charts_payload: Annotated[
+        dict[ChartKey, ChartSpec], Field(min_length=1, max_length=20), SizedPayload
+    ]
 
 
 class UpdateRetirement(JobEvent[JobSummary]):
     """Store the retirement specialist's payload (replacing any earlier one)."""
 
     type: Literal["UpdateRetirement"] = "UpdateRetirement"
-    retirement_payload: RetirementPayload
+    retirement_payload: Annotated[RetirementPayload, SizedPayload]
 
 
 class UpdateSummary(JobEvent[JobSummary]):
@@ -370,7 +377,7 @@ class UpdateSummary(JobEvent[JobSummary]):
     must have its types, so the merged summary always reads back as a `SummaryPayload`."""
 
     type: Literal["UpdateSummary"] = "UpdateSummary"
-    summary_payload: Annotated[JsonObject, Field(min_length=1)]
+    summary_payload: Annotated[JsonObject, Field(min_length=1), SizedPayload]
 
     @field_validator("summary_payload")
     @classmethod

@@ -4,7 +4,9 @@ Agents use the transport limits (`DataClient` refuses an event its transport wou
 the data function uses the Data API's and the payload bounds derived from them.
 """
 
-from typing import Final
+from typing import Final, TypeVar
+
+import pydantic_core
 
 __all__ = [
     "DATA_API_REQUEST_BYTES",
@@ -16,7 +18,7 @@ __all__ = [
     "ROW_BUDGET_BYTES",
     "ROW_TOO_LARGE",
     "SQS_MESSAGE_BYTES",
-    "json_size",
+    "within_payload_bytes",
 ]
 
 KIB: Final = 1024
@@ -46,6 +48,16 @@ PAYLOAD_BYTES: Final = 3 * MIB
 JOB_PAYLOADS_BYTES: Final = 4 * MIB
 
 
-def json_size(text: str) -> int:
-    """Bytes of `text` encoded as UTF-8 (how every limit above is counted)."""
-    return len(text.encode())
+T = TypeVar("T")
+
+
+def within_payload_bytes(value: T) -> T:
+    """A payload, if its compact UTF-8 JSON is at most PAYLOAD_BYTES (a pydantic validator)."""
+    size = len(pydantic_core.to_json(value))
+    if size > PAYLOAD_BYTES:
+        msg = (
+            f"is {size:,} bytes as JSON, over the {PAYLOAD_BYTES:,} bytes (3 MiB) a payload may"
+            f" be: it travels in one Data API request of at most 4 MiB"
+        )
+        raise ValueError(msg)
+    return value

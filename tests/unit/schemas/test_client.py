@@ -24,6 +24,7 @@ from alex_schemas import (
     StartJob,
     UnavailableError,
     UpdatePrices,
+    UpdateReport,
     UserView,
     ValidationFailedError,
     parse_event,
@@ -36,6 +37,7 @@ from alex_schemas.client import (
     _chunks,
 )
 from alex_schemas.envelope import ErrorCode, error, ok
+from alex_schemas.payloads import ReportPayload
 from alex_schemas.sqs import DataEventSqsEvent
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
@@ -309,7 +311,8 @@ def test_a_refused_batch_entry_raises() -> None:
 
 
 def test_batches_also_respect_the_size_limit() -> None:
-    big = "x" * (100 * 1024)
+    # SQS takes 1 MiB of bodies per batch, as for one message
+    big = "x" * (400 * 1024)
     assert [len(c) for c in _chunks([big] * 5)] == [2, 2, 1]
     assert [len(c) for c in _chunks(["e"] * 25)] == [10, 10, 5]
     assert list(_chunks([])) == []
@@ -381,3 +384,38 @@ def test_the_default_lambda_client_outwaits_the_longest_function() -> None:
     config = DataClient("alex-data")._lambda_client().meta.config
     assert getattr(config, "read_timeout", 0) > 900
     assert getattr(config, "retries", None) == {"mode": "standard", "total_max_attempts": 3}
+
+
+def _recording_handler(seen: list[Any]) -> Any:
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        seen.append(event)
+        return {"ok": True, "result": {}}
+
+    return handler
+
+
+def test_an_event_over_an_sqs_message_is_refused_before_it_is_sent() -> None:
+    seen: list[Any] = []
+    client = DataClient.in_process(_recording_handler(seen))
+    # a 2 MB report is a valid event (direct invokes carry 6 MB) but no SQS message
+    event = UpdateReport(
+        clerk_user_id="u", job_id=JOB, report_payload=ReportPayload(content="x" * 2_000_000)
+    )
+    with pytest.raises(ValidationFailedError, match=r"2,000,\d{3} bytes .* 1,048,576 bytes"):
+        client.enqueue(event)
+    with pytest.raises(ValidationFailedError, match="an SQS message"):
+        client.enqueue_batch([StartJob(clerk_user_id="u", job_id=JOB), event])
+    assert seen == []
+
+
+def test_an_event_over_a_synchronous_invoke_is_refused_before_it_is_sent() -> None:
+    seen: list[Any] = []
+    client = DataClient.in_process(_recording_handler(seen))
+    # no valid event is this large: built without validation, as a buggy caller might
+    report = ReportPayload.model_construct(content="x" * 7_000_000, agent="reporter")
+    event = UpdateReport.model_construct(
+        type="UpdateReport", clerk_user_id="u", job_id=JOB, report_payload=report
+    )
+    with pytest.raises(ValidationFailedError, match=r"6,291,456 bytes a synchronous invoke"):
+        client.call(event)
+    assert seen == []
