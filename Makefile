@@ -5,22 +5,27 @@ PYTHON ?= $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run serve test unit integration bench lint format typecheck pr clean sam-install build validate
+.PHONY: install run serve test unit integration bench lint format typecheck pr clean sam-install build validate python313
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml scripts/ensure-postgres.sh
+	@test -n "$(PYTHON)" || { echo "make install: no python3 on PATH (or set PYTHON=...)" >&2; exit 1; }
+	@test -x $(BIN)/python || echo "install: creating $(VENV) with $(PYTHON)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "install: the project and its pinned dev tools into $(VENV) (about a minute the first time)"
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	bash scripts/ensure-postgres.sh $(BIN)/python
 	touch $@
+	@echo "install: done"
 
+# KEEP=1 leaves the endpoint and the job's data up afterwards, until Ctrl-C.
 run: install
-	$(BIN)/python -m alex_data_dev.main_job
+	$(BIN)/python -m alex_data_dev.main_job $(if $(KEEP),--keep)
 
 serve: install
-	$(BIN)/alex-data serve --port 8080
+	$(BIN)/alex-data serve --port 8080 --log-requests
 
 test: install
 	$(BIN)/pytest -q
@@ -57,9 +62,18 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 PYTHON313 ?= $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13)
 LAYER_BUILD := .aws-sam/build/SchemasLayer/python
 
-sam-install: $(SAM_VENV)/.installed-$(SAM_VERSION)
+# The SAM CLI and `sam build` need Python 3.13 (the function's runtime): say so, and how to get it.
+python313:
+	@test -n "$(PYTHON313)" && command -v "$(PYTHON313)" >/dev/null || { \
+	  echo "make: Python 3.13 not found (looked for pyenv's 3.13.0, then python3.13 on PATH)." >&2; \
+	  echo "  Get it: pyenv install 3.13.0, or your system's python3.13 package;" >&2; \
+	  echo "  or point at one: make $(or $(MAKECMDGOALS),build) PYTHON313=/path/to/python3.13" >&2; \
+	  exit 1; }
 
-$(SAM_VENV)/.installed-$(SAM_VERSION):
+sam-install: python313 $(SAM_VENV)/.installed-$(SAM_VERSION)
+
+$(SAM_VENV)/.installed-$(SAM_VERSION): | python313
+	@echo "sam-install: the SAM CLI $(SAM_VERSION) into $(SAM_VENV) (a few minutes the first time)"
 	test -x $(SAM_VENV)/bin/python || $(PYTHON313) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli==$(SAM_VERSION)'
 	touch $@

@@ -823,6 +823,7 @@ def main() -> None:
         timed = _TimedClient(gw.client)
         gw.client = timed
         bench = Bench(gw, timed)
+        print("seeding the benchmark's data through events (about 15 s)...", flush=True)
         seeding = time.perf_counter()
         world = seed(bench, tag)
         seconds = time.perf_counter() - seeding
