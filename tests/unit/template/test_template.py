@@ -520,3 +520,17 @@ def test_samconfig_environments_are_separate_stacks() -> None:
 
     names = {config[env]["global"]["parameters"]["stack_name"] for env in ("default", "prod")}
     assert len(names) == 2
+
+
+def test_by_default_no_concurrency_is_reserved_so_a_new_account_can_deploy(
+    template: dict[str, Any],
+) -> None:
+    assert template["Parameters"]["ReservedConcurrency"]["Default"] == 0
+    config = tomllib.loads((Path(__file__).resolve().parents[3] / "samconfig.toml").read_text())
+
+    def reserved(environment: str) -> int:
+        overrides = config[environment]["deploy"]["parameters"]["parameter_overrides"]
+        return int(dict(item.split("=", 1) for item in overrides.split())["ReservedConcurrency"])
+
+    assert reserved("default") == 0
+    assert reserved("prod") > 0
