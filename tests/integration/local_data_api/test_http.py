@@ -21,19 +21,26 @@ def sock(local_data_api: LocalDataApi) -> Iterator[socket.socket]:
 
 
 def read_response(s: socket.socket) -> tuple[str, dict[str, str], bytes]:
-    """One response off the socket: status line, headers (lower-cased names), body."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(65536)
-        if not chunk:
+    """One response off the socket: status line, headers (lower-cased names), body.
+
+    Reads no byte past the response, so pipelined responses that arrive in one segment stay on
+    the socket for the next call.
+    """
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        byte = s.recv(1)
+        if not byte:
             raise ConnectionError("closed before a response")
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    status, *lines = head.decode("latin-1").split("\r\n")
+        head += byte
+    status, *lines = head[:-4].decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
     length = int(headers["content-length"])
+    body = b""
     while len(body) < length:
-        body += s.recv(65536)
+        chunk = s.recv(length - len(body))
+        if not chunk:
+            raise ConnectionError("closed inside a body")
+        body += chunk
     return status, headers, body
 
 
