@@ -2,8 +2,8 @@
 
 What it does: starts the embedded default (`LocalDataApi`: a throwaway PostgreSQL behind the
 local RDS Data API) in a child process, applies the migrations over the Data API, seeds data
-with events only, then sends each event type N times through
-`DataClient.in_process(lambda_handler)` (the JSON a Lambda invoke carries, answered with the
+with events only, then sends each event type N times through a `DataClient` over
+`InProcessTransport(lambda_handler)` (the JSON a Lambda invoke carries, answered with the
 envelope and parsed into the typed result) and prints per event type:
 
   calls     Data API requests per event (the gateway's `calls` counter)
@@ -47,6 +47,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from alex_data.gateway import DataApiClient, Gateway
+from alex_data_dev.testing import InProcessTransport
 from alex_schemas.client import DataClient
 from alex_schemas.events import (
     EVENT_TYPES,
@@ -234,7 +235,7 @@ class Bench:
         self.gateway = gateway
         self.timed = timed
         self.probe = _Probe(lambda_handler)
-        self.client = DataClient.in_process(self.probe)
+        self.client = DataClient(transport=InProcessTransport(self.probe))
         self.seeded = 0  # events sent to set things up (not measured)
 
     def send(self, event: Event[R]) -> tuple[R, Sample]:

@@ -17,6 +17,7 @@ from alex_data.handler import build_handler
 from alex_data.migrate import apply_migrations
 from alex_data.settings import Settings
 from alex_data_dev.local_data_api import LocalDataApi
+from alex_data_dev.testing import InProcessTransport, LocalLambdaContext
 from alex_schemas import (
     AccountType,
     AssetClass,
@@ -43,7 +44,7 @@ from alex_schemas import (
     ValidationFailedError,
     parse_event,
 )
-from alex_schemas.client import DataClient, LocalLambdaContext
+from alex_schemas.client import DataClient
 from botocore.config import Config
 
 from tests.agent_example import reporter_agent
@@ -71,7 +72,7 @@ def gateway() -> Iterator[Gateway]:
 @pytest.fixture
 def client(gateway: Gateway) -> DataClient:
     handler: Callable[[dict[str, Any], Any], Any] = build_handler(database=lambda: gateway)
-    return DataClient.in_process(handler)
+    return DataClient(transport=InProcessTransport(handler))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import textwrap
 from typing import Any
 
 import pytest
+from alex_data_dev.testing import InProcessTransport
 from alex_schemas import (
     ErrorCode,
     JobSummary,
@@ -45,7 +46,7 @@ class FakeDataFunction:
 def test_the_agent_reads_the_portfolio_and_writes_its_report() -> None:
     # Given a data function holding the demo portfolio
     fake = FakeDataFunction(samples.portfolio())
-    client = DataClient.in_process(fake)
+    client = DataClient(transport=InProcessTransport(fake))
     # When the reporter runs for a job
     answer = reporter_agent.lambda_handler(
         {"clerk_user_id": samples.USER, "job_id": samples.JOB_ID}, None, client
@@ -60,7 +61,7 @@ def test_the_agent_reads_the_portfolio_and_writes_its_report() -> None:
 
 
 def test_the_agent_handles_an_unknown_user() -> None:
-    client = DataClient.in_process(FakeDataFunction(None))
+    client = DataClient(transport=InProcessTransport(FakeDataFunction(None)))
     answer = reporter_agent.lambda_handler(
         {"clerk_user_id": "nobody", "job_id": samples.JOB_ID}, None, client
     )

@@ -155,14 +155,14 @@ def run(args: argparse.Namespace) -> int:
     indent = 2 if len(events) == 1 else None
     with _function_output(args):
         from alex_data.handler import DataFunction, decorate
-        from alex_schemas.client import LocalLambdaContext
-        from aws_lambda_powertools.utilities.typing import LambdaContext
+
+        from alex_data_dev.testing import LocalLambdaContext
 
         function = DataFunction()
         handler = decorate(function)
         for event in events:
             try:
-                answer = handler(event, cast(LambdaContext, LocalLambdaContext()))
+                answer = handler(event, LocalLambdaContext())
             except Exception as exc:  # the handler raising is what the exit status reports
                 _say(f"the handler raised {exc!r}")
                 return EXIT_RAISED

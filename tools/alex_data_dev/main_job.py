@@ -6,8 +6,9 @@ events, then plays one analysis job as the planner's pipeline does: the web API'
 the SQS batch carrying the job message, StartJob, UpdatePrices, UpsertInstruments (the
 tagger), GetPortfolio, UpdateReport, UpdateCharts, UpdateRetirement, UpdateSummary,
 CompleteJob, GetJob. Every event goes through `alex_data.handler.lambda_handler`, as an agent
-sends it (`DataClient.in_process`: the JSON a Lambda invoke or an SQS record would carry), and
-is printed with its result in brief and the Data API calls it took (the gateway's counter).
+sends it (a `DataClient` over `alex_data_dev.testing.InProcessTransport`: the JSON a Lambda
+invoke or an SQS record would carry), and is printed with its result in brief and the Data
+API calls it took (the gateway's counter).
 
 Exits 0 when every event succeeded in one Data API call, 1 otherwise; everything it started
 is stopped and removed either way.
@@ -171,13 +172,15 @@ def _compact(event: Event[Any]) -> str:
 
 
 class Pipeline:
-    """The agents' side: events through `DataClient.in_process(lambda_handler)`."""
+    """The agents' side: events through `InProcessTransport(lambda_handler)`."""
 
     def __init__(self, ledger: Ledger) -> None:
         from alex_data.handler import lambda_handler
         from alex_schemas.client import DataClient
 
-        self._client = DataClient.in_process(lambda_handler)
+        from alex_data_dev.testing import InProcessTransport
+
+        self._client = DataClient(transport=InProcessTransport(lambda_handler))
         self._ledger = ledger
 
     def call(self, event: Event[R]) -> R:

@@ -12,14 +12,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import psycopg
 import pytest
 from alex_data.gateway import Gateway, RetryPolicy
 from alex_data.handler import build_handler
 from alex_data_dev.local_data_api import LocalDataApi
-from alex_schemas.client import LocalLambdaContext
+from alex_data_dev.testing import LocalLambdaContext
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 Handler = Callable[[Any, LambdaContext], Any]
@@ -51,7 +51,7 @@ def user(migrated: Gateway) -> Iterator[str]:
 
 
 def invoke(handler: Handler, event: Any) -> Any:
-    return handler(event, cast(LambdaContext, LocalLambdaContext()))
+    return handler(event, LocalLambdaContext())
 
 
 def sqs(*bodies: tuple[str, object]) -> dict[str, Any]:
@@ -150,7 +150,7 @@ def test_a_database_that_stays_unavailable_is_a_retryable_error(
 ) -> None:
     faults.inject_resuming(10_000)
     context = LocalLambdaContext(timeout_ms=2000)
-    answer = handler({"type": "GetUser", "clerk_user_id": user}, cast(LambdaContext, context))
+    answer = handler({"type": "GetUser", "clerk_user_id": user}, context)
     assert answer["ok"] is False
     assert answer["error"]["code"] == "Unavailable"
     assert answer["error"]["retryable"] is True
@@ -164,7 +164,7 @@ def test_a_retryable_record_is_reported_for_retry(
     faults.inject_resuming(10_000)
     answer = handler(
         sqs(("m1", {"type": "GetUser", "clerk_user_id": user})),
-        cast(LambdaContext, LocalLambdaContext(timeout_ms=2000)),
+        LocalLambdaContext(timeout_ms=2000),
     )
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
 

@@ -14,11 +14,11 @@ import pytest
 from alex_data.dispatch import Operation
 from alex_data.gateway import SqlRunner
 from alex_data.handler import build_handler
+from alex_data_dev.testing import InProcessTransport, LocalLambdaContext
 from alex_schemas import errors
-from alex_schemas.client import DataClient, LocalLambdaContext
+from alex_schemas.client import DataClient
 from alex_schemas.errors import DataError
 from alex_schemas.events import Event, GetUser
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 MESSAGE = "what went wrong, for the caller"
 ONE_CLASS_PER_CODE: dict[str, type[DataError]] = {
@@ -97,7 +97,7 @@ def test_an_error_raised_from_an_operation_keeps_its_code(
     failure = cls(MESSAGE)
     raise_from_get_user(failure)
     handler = build_handler(database=_NoDatabase)
-    context = cast(LambdaContext, LocalLambdaContext())
+    context = LocalLambdaContext()
     # When it is invoked directly, Then the envelope carries its code, message, retryable
     answer = handler({"type": "GetUser", "clerk_user_id": "user_1"}, context)
     assert answer == {
@@ -110,7 +110,7 @@ def test_an_error_raised_from_an_operation_keeps_its_code(
     }
     # And an agent's client raises the tree's class for that code, with the same fields
     with pytest.raises(DataError) as raised:
-        DataClient.in_process(handler).call(GetUser(clerk_user_id="user_1"))
+        DataClient(transport=InProcessTransport(handler)).call(GetUser(clerk_user_id="user_1"))
     assert type(raised.value) is ONE_CLASS_PER_CODE[cls.code]
     assert raised.value.info == failure.info
 
@@ -123,6 +123,6 @@ def test_retryable_given_at_the_raise_reaches_the_envelope(
     handler = build_handler(database=_NoDatabase)
     answer = handler(
         {"type": "GetUser", "clerk_user_id": "user_1"},
-        cast(LambdaContext, LocalLambdaContext()),
+        LocalLambdaContext(),
     )
     assert answer["error"] == {"code": "Conflict", "message": MESSAGE, "retryable": retryable}

@@ -12,7 +12,7 @@ from typing import Any, cast
 import pytest
 from alex_data.gateway import SqlRunner
 from alex_data.handler import Dispatcher, build_handler, is_sqs_batch, logger
-from alex_schemas.client import LocalLambdaContext
+from alex_data_dev.testing import LocalLambdaContext
 from alex_schemas.errors import (
     ConflictError,
     DataError,
@@ -60,7 +60,7 @@ class FakeDispatcher:
 
 
 def context(remaining_s: float = 30.0) -> LambdaContext:
-    return cast(LambdaContext, LocalLambdaContext(timeout_ms=int(remaining_s * 1000)))
+    return LocalLambdaContext(timeout_ms=int(remaining_s * 1000))
 
 
 def make(

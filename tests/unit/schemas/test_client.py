@@ -1,4 +1,5 @@
-"""DataClient: invoke through botocore's Stubber, SQS through moto, and in-process."""
+"""DataClient and its transports: Lambda through botocore's Stubber, SQS through moto, and
+in-process."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from uuid import UUID
 
 import boto3
 import pytest
+from alex_data_dev.testing import InProcessTransport
 from alex_schemas import (
     CompleteJob,
     ConflictError,
@@ -29,16 +31,11 @@ from alex_schemas import (
     ValidationFailedError,
     parse_event,
 )
-from alex_schemas.client import (
-    FUNCTION_NAME_ENV,
-    MAX_BATCH_BYTES,
-    QUEUE_URL_ENV,
-    DataClient,
-    _chunks,
-)
+from alex_schemas.client import FUNCTION_NAME_ENV, QUEUE_URL_ENV, DataClient
 from alex_schemas.envelope import ErrorCode, error, ok
 from alex_schemas.payloads import ReportPayload
 from alex_schemas.sqs import DataEventSqsEvent
+from alex_schemas.transports import MAX_BATCH_BYTES, LambdaTransport, _chunks
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from moto import mock_aws
@@ -194,7 +191,7 @@ def test_in_process_calls_the_handler_with_what_lambda_would_deliver() -> None:
         return ok(samples.portfolio())
 
     event = GetPortfolio(clerk_user_id=samples.USER)
-    result = DataClient.in_process(handler).call(event)
+    result = DataClient(transport=InProcessTransport(handler)).call(event)
     assert result == samples.portfolio()
     ((delivered, context),) = seen
     assert delivered == json.loads(event.model_dump_json())
@@ -208,7 +205,7 @@ def test_in_process_handler_crash_is_an_internal_error() -> None:
         raise KeyError("type")
 
     with pytest.raises(InternalError, match="KeyError"):
-        DataClient.in_process(handler).call(GetPortfolio(clerk_user_id="u"))
+        DataClient(transport=InProcessTransport(handler)).call(GetPortfolio(clerk_user_id="u"))
 
 
 def test_in_process_enqueue_delivers_an_sqs_event_of_events() -> None:
@@ -219,7 +216,7 @@ def test_in_process_enqueue_delivers_an_sqs_event_of_events() -> None:
         return {"batchItemFailures": []}
 
     events = [StartJob(clerk_user_id="u", job_id=JOB), CompleteJob(clerk_user_id="u", job_id=JOB)]
-    ids = DataClient.in_process(handler).enqueue_batch(events)
+    ids = DataClient(transport=InProcessTransport(handler)).enqueue_batch(events)
     (batch,) = batches
     parsed = DataEventSqsEvent.model_validate(batch)
     assert [r.body for r in parsed.Records] == events
@@ -231,7 +228,9 @@ def test_in_process_enqueue_reports_records_the_handler_failed() -> None:
         return {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
 
     with pytest.raises(UnavailableError, match="failed records"):
-        DataClient.in_process(handler).enqueue(StartJob(clerk_user_id="u", job_id=JOB))
+        DataClient(transport=InProcessTransport(handler)).enqueue(
+            StartJob(clerk_user_id="u", job_id=JOB)
+        )
 
 
 # --- SQS ----------------------------------------------------------------------------------------
@@ -344,14 +343,18 @@ def test_importing_the_layer_loads_neither_boto3_nor_powertools() -> None:
 def test_call_any_validates_the_result_of_an_event_known_only_at_run_time() -> None:
     # Given an event read from a file, typed only as the union
     event = parse_event('{"type": "GetUser", "clerk_user_id": "user_demo_001"}')
-    client = DataClient.in_process(
-        lambda _event, _context: ok(UserView.model_validate(samples.user_view()))
+    client = DataClient(
+        transport=InProcessTransport(
+            lambda _event, _context: ok(UserView.model_validate(samples.user_view()))
+        )
     )
     # Then its own result model is used
     result = client.call_any(event)
     assert isinstance(result, UserView)
     # and an answer of the wrong shape is refused, not passed through
-    wrong = DataClient.in_process(lambda _event, _context: {"ok": True, "result": {"user": {}}})
+    wrong = DataClient(
+        transport=InProcessTransport(lambda _event, _context: {"ok": True, "result": {"user": {}}})
+    )
     with pytest.raises(InternalError, match="answer to GetUser is not a valid UserView") as raised:
         wrong.call_any(event)
     assert isinstance(raised.value.__cause__, ValidationError)
@@ -381,7 +384,7 @@ def test_sqs_errors_say_whether_waiting_helps(
 
 def test_the_default_lambda_client_outwaits_the_longest_function() -> None:
     # a read timeout under Lambda's 900 s cap would abandon, then re-invoke, a working call
-    config = DataClient("alex-data")._lambda_client().meta.config
+    config = LambdaTransport("alex-data")._client().meta.config
     assert getattr(config, "read_timeout", 0) > 900
     assert getattr(config, "retries", None) == {"mode": "standard", "total_max_attempts": 3}
 
@@ -396,7 +399,7 @@ def _recording_handler(seen: list[Any]) -> Any:
 
 def test_an_event_over_an_sqs_message_is_refused_before_it_is_sent() -> None:
     seen: list[Any] = []
-    client = DataClient.in_process(_recording_handler(seen))
+    client = DataClient(transport=InProcessTransport(_recording_handler(seen)))
     # a 2 MB report is a valid event (direct invokes carry 6 MB) but no SQS message
     event = UpdateReport(
         clerk_user_id="u", job_id=JOB, report_payload=ReportPayload(content="x" * 2_000_000)
@@ -410,7 +413,7 @@ def test_an_event_over_an_sqs_message_is_refused_before_it_is_sent() -> None:
 
 def test_an_event_over_a_synchronous_invoke_is_refused_before_it_is_sent() -> None:
     seen: list[Any] = []
-    client = DataClient.in_process(_recording_handler(seen))
+    client = DataClient(transport=InProcessTransport(_recording_handler(seen)))
     # no valid event is this large: built without validation, as a buggy caller might
     report = ReportPayload.model_construct(content="x" * 7_000_000, agent="reporter")
     event = UpdateReport.model_construct(

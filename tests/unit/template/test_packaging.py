@@ -121,3 +121,28 @@ def test_a_dev_only_import_would_be_caught() -> None:
     # Then the runtime import is seen, the type-checking one is not, and psycopg is not allowed
     assert runtime_imports(source) == {"psycopg", "typing"}
     assert "psycopg" not in importable_from_layer()
+
+
+def test_the_layer_ships_no_test_support_and_does_not_import_the_function() -> None:
+    # Agents load the layer in AWS: the in-process transport, Lambda's local context and the
+    # function's handler are test support (alex_data_dev.testing) or another package's code.
+    layer = PACKAGES["alex_schemas"]
+    imports = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in layer.rglob("*.py")
+        for module in runtime_imports(path.read_text())
+        if module in {"alex_data", "alex_data_dev"}
+    }
+    assert not imports
+    assert not (layer / "testing.py").exists()
+    assert "LocalLambdaContext" not in {
+        name for path in layer.rglob("*.py") for name in _defined_names(path.read_text())
+    }
+
+
+def _defined_names(source: str) -> set[str]:
+    return {
+        node.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ClassDef | ast.FunctionDef)
+    }
