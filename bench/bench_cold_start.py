@@ -35,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from alex_data.repositories.users import GET_USER
+from alex_data_dev.testing import InProcessTransport
 from alex_schemas.client import DataClient
 from alex_schemas.events import GetUser, UpsertUser
 
@@ -189,7 +190,7 @@ def main() -> None:
             from alex_data.migrate import apply_migrations
 
             apply_migrations(gateway)
-            client = DataClient.in_process(lambda_handler)
+            client = DataClient(transport=InProcessTransport(lambda_handler))
             with redirect_stdout(io.StringIO()):  # Powertools' EMF metrics
                 client.call(UpsertUser(clerk_user_id=user, display_name="Cold Start"))
                 found = client.call(GetUser(clerk_user_id=user))
