@@ -20,6 +20,16 @@ _COMMANDS = {
 }
 
 
+def _latency_ms(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1e7:
+        raise argparse.ArgumentTypeError(f"not a non-negative number of milliseconds: {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="alex-data", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=64,
         help="refuse a result row over this many KiB, as Aurora does over 64 KB; 0 turns it off",
+    )
+    serve.add_argument(
+        "--latency-ms",
+        type=_latency_ms,
+        default=0.0,
+        metavar="N",
+        help="add N ms to every Data API call, as the network to Aurora does (20 is typical)",
     )
     serve.add_argument(
         "--sam-env-vars",

@@ -127,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 transaction_timeout=args.transaction_timeout,
                 request_log=log_request if getattr(args, "log_requests", False) else None,
                 row_limit_kib=args.row_limit_kib,
+                latency_ms=getattr(args, "latency_ms", 0.0),
             )
             with api:
                 for line in export_lines(api):
@@ -134,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
                 if getattr(args, "sam_env_vars", None):
                     _write_sam_env_vars(args, api)
                 note(f"psql: {psql_command(api)}")
+                if api.latency_ms:
+                    note(f"every Data API call is answered {api.latency_ms:g} ms late")
                 where = api.postgres_dir or "the server --dsn names"
                 print(
                     f"READY local Data API on {api.endpoint_url}, database {api.database}, "

@@ -5,6 +5,7 @@ from alex_data_dev.local_data_api.api import (
     SECRET_ARN,
     LocalDataApi,
     post_faults,
+    post_latency,
 )
 
-__all__ = ["CLUSTER_ARN", "SECRET_ARN", "LocalDataApi", "post_faults"]
+__all__ = ["CLUSTER_ARN", "SECRET_ARN", "LocalDataApi", "post_faults", "post_latency"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from types import TracebackType
+from typing import Any
 
 import psycopg
 from alex_schemas.limits import DATA_API_ROW_BYTES
@@ -13,7 +14,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from alex_data_dev.local_data_api.engine import Engine, EngineConfig
-from alex_data_dev.local_data_api.server import DataApiHttpServer, RequestLog
+from alex_data_dev.local_data_api.server import DataApiHttpServer, RequestLog, checked_latency_ms
 from alex_data_dev.postgres import ThrowawayPostgres
 
 REGION = "us-east-1"
@@ -42,6 +43,7 @@ class LocalDataApi:
         transaction_max_age: float = 24 * 3600.0,
         request_log: RequestLog | None = None,
         row_limit_kib: int = DATA_API_ROW_BYTES // 1024,
+        latency_ms: float = 0.0,
     ) -> None:
         self._given_dsn = dsn
         self.host = host
@@ -53,6 +55,7 @@ class LocalDataApi:
         self._request_log = request_log
         # 0 serves rows of any size (Aurora refuses those over 64 KB)
         self.row_limit_kib = row_limit_kib
+        self._latency_ms = checked_latency_ms(latency_ms)
         self.cluster_arn = CLUSTER_ARN
         self.secret_arn = SECRET_ARN
         self.region = REGION
@@ -88,7 +91,11 @@ class LocalDataApi:
                 )
             )
             self._server = DataApiHttpServer(
-                self._engine, self.host, self._port, request_log=self._request_log
+                self._engine,
+                self.host,
+                self._port,
+                request_log=self._request_log,
+                latency_ms=self._latency_ms,
             )
             self._server.start()
         except BaseException:
@@ -172,6 +179,17 @@ class LocalDataApi:
             "AWS_SECRET_ACCESS_KEY": "local",
         }
 
+    @property
+    def latency_ms(self) -> float:
+        """Milliseconds added to every Data API call (20 is typical over HTTPS to Aurora)."""
+        return self._latency_ms if self._server is None else self._server.latency_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        self._latency_ms = checked_latency_ms(value)
+        if self._server is not None:
+            self._server.latency_ms = self._latency_ms
+
     def inject_resuming(self, n: int) -> None:
         """The next `n` calls that Aurora may refuse while resuming answer DatabaseResumingException
 
@@ -194,12 +212,23 @@ class LocalDataApi:
 
 def post_faults(endpoint_url: str, faults: dict[str, int]) -> dict[str, int]:
     """Fault injection over HTTP, for a server in another process (`alex-data serve`)."""
+    answer: dict[str, int] = _post_control(endpoint_url, "faults", faults)["faults"]
+    return answer
+
+
+def post_latency(endpoint_url: str, latency_ms: float) -> float:
+    """Set the added latency of a server in another process; answers the value now in force."""
+    answer = _post_control(endpoint_url, "latency", {"latency_ms": latency_ms})
+    return float(answer["latency_ms"])
+
+
+def _post_control(endpoint_url: str, resource: str, body: object) -> dict[str, Any]:
     request = urllib.request.Request(  # noqa: S310 - our own http endpoint
-        f"{endpoint_url}/_local/faults",
-        data=json.dumps(faults).encode(),
+        f"{endpoint_url}/_local/{resource}",
+        data=json.dumps(body).encode(),
         method="POST",
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        answer: dict[str, dict[str, int]] = json.loads(response.read())
-    return answer["faults"]
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer

@@ -2,7 +2,10 @@
 
 Also a small control surface for tests under `/_local/` (not part of the Data API):
 `GET /_local/health`; `GET|POST|DELETE /_local/faults`, where POST takes e.g.
-`{"DatabaseResumingException": 2}` to make the next two eligible calls fail with that error.
+`{"DatabaseResumingException": 2}` to make the next two eligible calls fail with that error;
+`GET|POST /_local/latency`, where POST takes `{"latency_ms": 20}`: every Data API call (not
+these control calls) is answered that much later, as over HTTPS to Aurora, so that a caller's
+round trips cost wall time here as they do there.
 
 HTTP is the standard library's (`http.server`, a thread per connection): HTTP/1.1 keep-alive,
 as boto3's connection pool expects, Content-Length bodies only, each response sent in one
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # headers and JSON together, as Aurora counts
 REQUEST_TOO_LARGE = "Request size exceeded the allowed limit of 4 MiB"
+LATENCY_REFUSED = "latency_ms must be a non-negative number of milliseconds"
 
 Route = Callable[[Mapping[str, Any]], bytes]
 # One served request, for a request log: operation, HTTP status, error code or None, the SQL
@@ -95,10 +99,15 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(
-        self, address: tuple[str, int], engine: Engine, request_log: RequestLog | None = None
+        self,
+        address: tuple[str, int],
+        engine: Engine,
+        request_log: RequestLog | None = None,
+        latency_ms: float = 0.0,
     ) -> None:
         self.engine = engine
         self.request_log = request_log
+        self.latency_ms = latency_ms
         self.routes: dict[str, Route] = {
             "/Execute": engine.execute_statement,
             "/BatchExecute": engine.batch_execute_statement,
@@ -166,10 +175,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         started = time.perf_counter()
         request: dict[str, Any] = {}
+        path = self.path.split("?", 1)[0]
+        control = path.startswith("/_local/")
+        if not control:
+            self._delay()
         try:
             body = self._read_body()
-            path = self.path.split("?", 1)[0]
-            if path.startswith("/_local/"):
+            if control:
                 answer = self._control(self.command, path, body)
             else:
                 route = self.server.routes.get(path)
@@ -247,6 +259,12 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(Exception):  # a log line must never break serving
                 request_log(Served(operation, status, code, request, answer, ms))
 
+    def _delay(self) -> None:
+        """The network's round trip, paid before the call runs, whatever it answers."""
+        latency_ms = self.server.latency_ms
+        if latency_ms > 0:
+            time.sleep(latency_ms / 1000)
+
     def _control(self, method: str, path: str, body: bytes) -> bytes:
         engine = self.server.engine
         if path == "/_local/health" and method == "GET":
@@ -259,7 +277,22 @@ class _Handler(BaseHTTPRequestHandler):
                 engine.clear_faults()
             if method in ("GET", "DELETE"):
                 return json.dumps({"faults": engine.faults()}).encode()
+        if path == "/_local/latency" and method in ("GET", "POST"):
+            if method == "POST":
+                try:
+                    latency = checked_latency_ms(_json_object(body).get("latency_ms"))
+                except ValueError:
+                    raise bad_request(LATENCY_REFUSED) from None
+                self.server.latency_ms = latency
+            return json.dumps({"latency_ms": self.server.latency_ms}).encode()
         raise DataApiError("NotFoundException", f"No resource at {method} {path}")
+
+
+def checked_latency_ms(value: object) -> float:
+    """A latency in ms: a finite non-negative number (a bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e7:
+        raise ValueError(LATENCY_REFUSED)
+    return float(value)
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
@@ -276,10 +309,23 @@ class DataApiHttpServer:
     """The HTTP server on a background thread."""
 
     def __init__(
-        self, engine: Engine, host: str, port: int, request_log: RequestLog | None = None
+        self,
+        engine: Engine,
+        host: str,
+        port: int,
+        request_log: RequestLog | None = None,
+        latency_ms: float = 0.0,
     ) -> None:
-        self._server = _Server((host, port), engine, request_log)
+        self._server = _Server((host, port), engine, request_log, checked_latency_ms(latency_ms))
         self._thread: threading.Thread | None = None
+
+    @property
+    def latency_ms(self) -> float:
+        return self._server.latency_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        self._server.latency_ms = checked_latency_ms(value)
 
     @property
     def port(self) -> int:
