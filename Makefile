@@ -5,7 +5,7 @@ PYTHON ?= $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run serve test unit integration bench lint format typecheck pr clean sam-install build validate python313
+.PHONY: install run serve test unit integration reliability bench lint format typecheck pr clean sam-install build validate python313
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ unit: install
 
 integration: install
 	$(BIN)/pytest -q tests/integration
+
+# The guarantees (part of `make test`); `make reliability ARGS=--long` for the longer variant.
+reliability: install
+	$(BIN)/pytest -q tests/reliability $(ARGS)
 
 bench: install
 	$(BIN)/python -m bench

@@ -125,14 +125,11 @@ def test_serve_answers_every_call_late(tmp_path: Path) -> None:
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
-        arns = {
-            "resourceArn": exports["AURORA_CLUSTER_ARN"],
-            "secretArn": exports["AURORA_SECRET_ARN"],
-        }
-        client.execute_statement(**arns, sql="SELECT 1")
+        cluster, secret = exports["AURORA_CLUSTER_ARN"], exports["AURORA_SECRET_ARN"]
+        client.execute_statement(resourceArn=cluster, secretArn=secret, sql="SELECT 1")
         # Then a call takes at least N ms
         started = time.perf_counter()
-        client.execute_statement(**arns, sql="SELECT 1")
+        client.execute_statement(resourceArn=cluster, secretArn=secret, sql="SELECT 1")
         assert time.perf_counter() - started >= LATENCY_MS / 1000
     finally:
         process.terminate()

@@ -1,0 +1,68 @@
+"""Fixtures shared by the tiers that run against the local Data API over real PostgreSQL
+(integration, reliability): one endpoint for the whole test session, whichever tiers run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import boto3
+import pytest
+from alex_data.gateway import Gateway
+from alex_data.migrate import apply_migrations
+from alex_data.settings import Settings
+from alex_data_dev.local_data_api import LocalDataApi
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data import RDSDataServiceClient
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="reliability tier: longer storms, more concurrent writers, more rounds",
+    )
+
+
+@pytest.fixture(scope="session")
+def local_data_api() -> Iterator[LocalDataApi]:
+    """The endpoint, with its env() in os.environ for the session (restored afterwards)."""
+    with LocalDataApi() as api:
+        saved = {name: os.environ.get(name) for name in api.env()}
+        os.environ.update(api.env())
+        try:
+            yield api
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def rds_data(local_data_api: LocalDataApi) -> RDSDataServiceClient:
+    """A stock boto3 `rds-data` client pointed at the endpoint; no retries, so tests see each
+    error as the endpoint answered it."""
+    client: RDSDataServiceClient = boto3.client(
+        "rds-data",
+        endpoint_url=local_data_api.endpoint_url,
+        region_name=local_data_api.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    return client
+
+
+@pytest.fixture(scope="session")
+def migrated(local_data_api: LocalDataApi, rds_data: RDSDataServiceClient) -> Gateway:
+    """A gateway on the endpoint whose database has every migration applied (once a session)."""
+    settings = Settings.from_environment(local_data_api.env())
+    gateway = Gateway.from_settings(rds_data, settings)  # type: ignore[arg-type]
+    apply_migrations(gateway)
+    return gateway
