@@ -106,3 +106,13 @@ def test_the_hand_run_section_works_verbatim_without_aws_configuration(tmp_path:
     assert last_two[0]["result"]["clerk_user_id"] == "user_demo_001"
     assert last_two[1]["ok"] is True
     assert '"display_name": "Demo Investor"' in out
+
+
+def test_the_flow_diagram_names_modules_that_exist() -> None:
+    readme = (REPO / "README.md").read_text()
+    (diagram,) = re.findall(r"^```mermaid\n(.*?)^```$", readme, flags=re.M | re.S)
+    named = set(re.findall(r"\b(\w+\.py|\w+/)(?=<br/>|\")", diagram))
+    assert {"handler.py", "dispatch.py", "gateway.py", "operations/", "repositories/"} <= named
+    package = REPO / "functions" / "data" / "alex_data"
+    missing = sorted(name for name in named if not (package / name.rstrip("/")).exists())
+    assert not missing, f"README's diagram names what functions/data/alex_data lacks: {missing}"
