@@ -27,7 +27,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from alex_data_dev.local_data_api import LocalDataApi
-from alex_data_dev.local_data_api.server import Served
+from alex_data_dev.local_data_api.request_log import Served
 from alex_data_dev.postgres import PostgresNotFoundError
 
 # What a shell (or `sam local invoke --env-vars`) needs; the AWS_* dummies only matter

@@ -13,8 +13,10 @@ from alex_schemas.limits import DATA_API_ROW_BYTES
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from alex_data_dev.local_data_api.control import checked_latency_ms
 from alex_data_dev.local_data_api.engine import Engine, EngineConfig
-from alex_data_dev.local_data_api.server import DataApiHttpServer, RequestLog, checked_latency_ms
+from alex_data_dev.local_data_api.request_log import RequestLog
+from alex_data_dev.local_data_api.server import DataApiHttpServer
 from alex_data_dev.postgres import ThrowawayPostgres
 
 REGION = "us-east-1"
@@ -200,11 +202,11 @@ class LocalDataApi:
     def inject_faults(self, faults: dict[str, int]) -> None:
         if self._engine is None:
             raise RuntimeError("LocalDataApi is not running")
-        self._engine.set_faults(faults)
+        self._engine.faults.add(faults)
 
     def clear_faults(self) -> None:
         if self._engine is not None:
-            self._engine.clear_faults()
+            self._engine.faults.clear()
 
     def open_transactions(self) -> int:
         return 0 if self._engine is None else self._engine.open_transactions()

@@ -1,12 +1,15 @@
 """The Data API's modelled errors, as the wire carries them: a code, an HTTP status, a message.
 
 boto3 raises `client.exceptions.<code>` from the `x-amzn-ErrorType` header (or the body's
-`code`), so the codes here are exactly the shape names of botocore's rds-data model.
+`code`), so the codes here are exactly the shape names of botocore's rds-data model. A
+PostgreSQL error reaches the caller as Aurora passes it on (`database_error`).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import psycopg
 
 # code -> HTTP status, from botocore/data/rds-data/2018-08-01/service-2.json
 STATUS = {
@@ -49,3 +52,33 @@ class DataApiError(Exception):
 
 def bad_request(message: str) -> DataApiError:
     return DataApiError("BadRequestException", message)
+
+
+def format_pg_error(error: psycopg.Error) -> str:
+    """PostgreSQL's error as Aurora's Data API passes it on: PgJDBC's rendering of the server's
+    message (`ERROR: ...` then `  Detail:`/`  Hint:`/`  Position:`/`  Where:` lines), then
+    `; SQLState: <code>` (as seen in public clients that parse Aurora's messages)."""
+    diag = error.diag
+    primary = diag.message_primary
+    if primary is None:
+        # A refused connection carries libpq's text: keep the server's part of it.
+        libpq = str(error).strip()
+        fatal = libpq.rfind("FATAL:")
+        return " ".join(libpq[fatal:].split()) if fatal >= 0 else libpq
+    lines = [f"{diag.severity or 'ERROR'}: {primary}"]
+    for label, text in (
+        ("Detail", diag.message_detail),
+        ("Hint", diag.message_hint),
+        ("Position", diag.statement_position),
+        ("Where", diag.context),
+    ):
+        if text:
+            lines.append(f"  {label}: {text}")
+    message = "\n".join(lines)
+    # Aurora appends the SQLSTATE this way, e.g. "...\n  Position: 8; SQLState: 42703".
+    return f"{message}; SQLState: {diag.sqlstate}" if diag.sqlstate else message
+
+
+def database_error(error: psycopg.Error) -> DataApiError:
+    """What the caller sees of a PostgreSQL error: DatabaseErrorException with its text."""
+    return DataApiError("DatabaseErrorException", format_pg_error(error))

@@ -1,11 +1,6 @@
-"""The REST face of the engine: the paths and error wire format of botocore's rds-data model.
-
-Also a small control surface for tests under `/_local/` (not part of the Data API):
-`GET /_local/health`; `GET|POST|DELETE /_local/faults`, where POST takes e.g.
-`{"DatabaseResumingException": 2}` to make the next two eligible calls fail with that error;
-`GET|POST /_local/latency`, where POST takes `{"latency_ms": 20}`: every Data API call (not
-these control calls) is answered that much later, as over HTTPS to Aurora, so that a caller's
-round trips cost wall time here as they do there.
+"""The local Data API over HTTP: each path of botocore's rds-data model is served by its
+operation (`wire.OPERATIONS`), an error answers its code in `x-amzn-ErrorType` and the body;
+paths under `/_local/` are the control surface (`control.py`).
 
 HTTP is the standard library's (`http.server`, a thread per connection): HTTP/1.1 keep-alive,
 as boto3's connection pool expects, Content-Length bodies only, each response sent in one
@@ -21,77 +16,21 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from alex_data_dev.local_data_api import control, wire
+from alex_data_dev.local_data_api.control import Latency
 from alex_data_dev.local_data_api.engine import Engine
 from alex_data_dev.local_data_api.errors import DataApiError, bad_request
+from alex_data_dev.local_data_api.request_log import RequestLog, Served
+from alex_data_dev.local_data_api.wire import OPERATIONS
 
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # headers and JSON together, as Aurora counts
 REQUEST_TOO_LARGE = "Request size exceeded the allowed limit of 4 MiB"
-LATENCY_REFUSED = "latency_ms must be a non-negative number of milliseconds"
-
-Route = Callable[[Mapping[str, Any]], bytes]
-# One served request, for a request log: operation, HTTP status, error code or None, the SQL
-# (static text; the values travel as parameters and are never logged), rows, bytes, ms.
-RequestLog = Callable[["Served"], None]
-
-# path -> the Data API operation it serves
-OPERATIONS = {
-    "/Execute": "ExecuteStatement",
-    "/BatchExecute": "BatchExecuteStatement",
-    "/BeginTransaction": "BeginTransaction",
-    "/CommitTransaction": "CommitTransaction",
-    "/RollbackTransaction": "RollbackTransaction",
-}
-
-
-class Served:
-    __slots__ = ("error", "ms", "operation", "request", "response_bytes", "rows", "status")
-
-    def __init__(
-        self,
-        operation: str,
-        status: int,
-        error: str | None,
-        request: Mapping[str, Any],
-        response: bytes,
-        ms: float,
-    ) -> None:
-        self.operation = operation
-        self.status = status
-        self.error = error
-        self.request = request
-        self.response_bytes = len(response)
-        self.ms = ms
-        self.rows = _rows(response) if error is None else None
-
-    @property
-    def sql(self) -> str:
-        sql = self.request.get("sql")
-        return " ".join(sql.split()) if isinstance(sql, str) else ""
-
-
-def _rows(response: bytes) -> int | None:
-    """Rows returned, or updated when nothing is returned."""
-    try:
-        body = json.loads(response)
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
-        return None
-    for key in ("records", "updateResults"):
-        if isinstance(body.get(key), list):
-            return len(body[key])
-    if "formattedRecords" in body:
-        found = json.loads(body["formattedRecords"] or "[]")
-        return len(found) if isinstance(found, list) else None
-    updated = body.get("numberOfRecordsUpdated")
-    return updated if isinstance(updated, int) else None
 
 
 class _Server(ThreadingHTTPServer):
@@ -102,19 +41,12 @@ class _Server(ThreadingHTTPServer):
         self,
         address: tuple[str, int],
         engine: Engine,
-        request_log: RequestLog | None = None,
-        latency_ms: float = 0.0,
+        request_log: RequestLog | None,
+        latency: Latency,
     ) -> None:
         self.engine = engine
         self.request_log = request_log
-        self.latency_ms = latency_ms
-        self.routes: dict[str, Route] = {
-            "/Execute": engine.execute_statement,
-            "/BatchExecute": engine.batch_execute_statement,
-            "/BeginTransaction": engine.begin_transaction,
-            "/CommitTransaction": engine.commit_transaction,
-            "/RollbackTransaction": engine.rollback_transaction,
-        }
+        self.latency = latency
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -175,36 +107,39 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         started = time.perf_counter()
         request: dict[str, Any] = {}
+        rows: int | None = None
         path = self.path.split("?", 1)[0]
-        control = path.startswith("/_local/")
-        if not control:
-            self._delay()
+        operation = OPERATIONS.get(path)
+        is_control = path.startswith("/_local/")
+        if not is_control:
+            self.server.latency.delay()
         try:
             body = self._read_body()
-            if control:
-                answer = self._control(self.command, path, body)
+            if is_control:
+                engine, latency = self.server.engine, self.server.latency
+                answer = control.serve(self.command, path, body, engine.faults, latency)
             else:
-                route = self.server.routes.get(path)
-                if route is None or self.command != "POST":
+                if operation is None or self.command != "POST":
                     raise DataApiError("NotFoundException", f"No operation at {self.path}")
-                request = _json_object(body)
-                answer = route(request)
+                request = wire.json_object(body)
+                answer, rows = operation.serve(self.server.engine, request)
             status, code = 200, None
         except _BadHttp as exc:
             self.send_error(400, str(exc))
             return
         except DataApiError as error:
-            answer, status, code = json.dumps(error.body()).encode(), error.status, error.code
+            answer, status, code = wire.error_response(error), error.status, error.code
         except Exception:
             log.exception("unexpected failure serving %s", self.path)
             internal = DataApiError("InternalServerErrorException", "InternalServerError")
-            answer, status, code = (
-                json.dumps(internal.body()).encode(),
-                internal.status,
-                internal.code,
-            )
+            answer, status, code = wire.error_response(internal), internal.status, internal.code
         self._respond(status, answer, code)
-        self._log(started, status, code, request, answer)
+        request_log = self.server.request_log
+        if request_log is not None and operation is not None:
+            ms = (time.perf_counter() - started) * 1000
+            served = Served(operation.name, status, code, request, len(answer), rows, ms)
+            with contextlib.suppress(Exception):  # a log line must never break serving
+                request_log(served)
 
     do_GET = do_DELETE = do_PUT = do_PATCH = do_POST
 
@@ -244,66 +179,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- routing ----------------------------------------------------------------------------
 
-    def _log(
-        self,
-        started: float,
-        status: int,
-        code: str | None,
-        request: Mapping[str, Any],
-        answer: bytes,
-    ) -> None:
-        request_log = self.server.request_log
-        operation = OPERATIONS.get(self.path.split("?", 1)[0])
-        if request_log is not None and operation is not None:
-            ms = (time.perf_counter() - started) * 1000
-            with contextlib.suppress(Exception):  # a log line must never break serving
-                request_log(Served(operation, status, code, request, answer, ms))
-
-    def _delay(self) -> None:
-        """The network's round trip, paid before the call runs, whatever it answers."""
-        latency_ms = self.server.latency_ms
-        if latency_ms > 0:
-            time.sleep(latency_ms / 1000)
-
-    def _control(self, method: str, path: str, body: bytes) -> bytes:
-        engine = self.server.engine
-        if path == "/_local/health" and method == "GET":
-            return b'{"status": "ok"}'
-        if path == "/_local/faults":
-            if method == "POST":
-                faults = _json_object(body)
-                return json.dumps({"faults": engine.set_faults(faults)}).encode()
-            if method == "DELETE":
-                engine.clear_faults()
-            if method in ("GET", "DELETE"):
-                return json.dumps({"faults": engine.faults()}).encode()
-        if path == "/_local/latency" and method in ("GET", "POST"):
-            if method == "POST":
-                try:
-                    latency = checked_latency_ms(_json_object(body).get("latency_ms"))
-                except ValueError:
-                    raise bad_request(LATENCY_REFUSED) from None
-                self.server.latency_ms = latency
-            return json.dumps({"latency_ms": self.server.latency_ms}).encode()
-        raise DataApiError("NotFoundException", f"No resource at {method} {path}")
-
-
-def checked_latency_ms(value: object) -> float:
-    """A latency in ms: a finite non-negative number (a bool is not one)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e7:
-        raise ValueError(LATENCY_REFUSED)
-    return float(value)
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        raise bad_request("The request body is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise bad_request("The request body must be a JSON object")
-    return value
-
 
 class DataApiHttpServer:
     """The HTTP server on a background thread."""
@@ -316,16 +191,16 @@ class DataApiHttpServer:
         request_log: RequestLog | None = None,
         latency_ms: float = 0.0,
     ) -> None:
-        self._server = _Server((host, port), engine, request_log, checked_latency_ms(latency_ms))
+        self._server = _Server((host, port), engine, request_log, Latency(latency_ms))
         self._thread: threading.Thread | None = None
 
     @property
     def latency_ms(self) -> float:
-        return self._server.latency_ms
+        return self._server.latency.ms
 
     @latency_ms.setter
     def latency_ms(self, value: float) -> None:
-        self._server.latency_ms = checked_latency_ms(value)
+        self._server.latency.ms = value
 
     @property
     def port(self) -> int:
