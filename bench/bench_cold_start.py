@@ -34,12 +34,15 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import psycopg
 from alex_data.repositories.users import GET_USER
 from alex_data_dev.testing import InProcessTransport
 from alex_schemas.client import DataClient
 from alex_schemas.events import GetUser, UpsertUser
 
 from bench.bench_events import _QUIET, _environment, _fresh_gateway, _local_data_api
+from bench.bench_portfolio import _seed
+from bench.bench_sizes import _INSTRUMENTS, INSTRUMENTS
 
 RUNS = 11
 TARGET_FUNCTION_RATIO = 1.3
@@ -95,6 +98,28 @@ AGENT_FLOOR = (
     + "assert json.loads(answer['Payload'].read())['ok']\n"
     + _DONE.format(extra="")
 )
+
+
+# Memory: a fresh interpreter initialized as under SnapStart (everything built before the first
+# event), then the largest portfolio answered and JSON-encoded as Lambda's runtime would.
+MEMORY = (
+    "import alex_data.handler as h\n"
+    + "from alex_data import snapstart\n"
+    + _RSS
+    + "snapstart.prepare_snapshot()\n"
+    + "_init = _rss()\n"
+    + "class Context:\n"
+    + "    aws_request_id = 'mem'; function_name = 'alex-data'; memory_limit_in_mb = 1024\n"
+    + "    invoked_function_arn = 'arn:aws:lambda:us-east-1:123456789012:function:alex-data'\n"
+    + "    def get_remaining_time_in_millis(self): return 30000\n"
+    + "import io, contextlib, json as _json\n"
+    + "with contextlib.redirect_stdout(io.StringIO()):\n"
+    + "    answer = h.lambda_handler({'type': 'GetPortfolio', 'clerk_user_id': USER}, Context())\n"
+    + "assert answer['ok'], answer\n"
+    + "_bytes = len(_json.dumps(answer))\n"
+    + _DONE.format(extra=", 'init_mib': _init, 'peak_mib': _rss(), 'answer_bytes': _bytes")
+)
+LARGEST = (50, 100)  # accounts x positions: bench_events' largest portfolio
 
 
 @dataclass
@@ -184,7 +209,7 @@ def _stub_lambda(answer: bytes) -> Iterator[str]:
 def main() -> None:
     user = f"cold-start-{uuid.uuid4().hex[:8]}"
     ratios: list[Ratio] = []
-    with _local_data_api() as (api_env, _dsn), _environment(api_env | _QUIET):
+    with _local_data_api() as (api_env, dsn), _environment(api_env | _QUIET):
         with _fresh_gateway() as gateway:
             from alex_data.handler import lambda_handler
             from alex_data.migrate import apply_migrations
@@ -216,12 +241,23 @@ def main() -> None:
                 USER=user,
             )
         ratios.append(agent)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(_INSTRUMENTS, {"count": INSTRUMENTS})
+            largest = _seed(conn, *LARGEST)
+        memory = [_run(MEMORY, env, USER=largest) for _ in range(3)]
     print(f"median of {RUNS} fresh interpreters each, alternating; ms from spawn to answer")
     for ratio in ratios:
         print(ratio.line())
     init = statistics.median(r["init_mib"] for r in runs)
     peak = statistics.median(r["peak_mib"] for r in runs)
-    print(f"  function's peak RSS: {init:.0f} MiB after the import, {peak:.0f} MiB after the event")
+    print(f"  function's peak RSS: {init:.0f} MiB after the import, {peak:.0f} MiB after GetUser")
+    init = max(r["init_mib"] for r in memory)
+    peak = max(r["peak_mib"] for r in memory)
+    answer = memory[0]["answer_bytes"]
+    print(
+        f"  peak RSS, max of {len(memory)}: {init:.0f} MiB initialized as under SnapStart,"
+        f" {peak:.0f} MiB after GetPortfolio {LARGEST[0]}x{LARGEST[1]} ({answer:,} bytes answered)"
+    )
 
 
 if __name__ == "__main__":
