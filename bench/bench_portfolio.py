@@ -34,7 +34,7 @@ import boto3
 import psycopg
 from alex_data.repositories.portfolio import GET_PORTFOLIO
 from alex_data.repositories.users import GET_USER
-from alex_schemas.client import LocalLambdaContext
+from alex_data_dev.testing import LocalLambdaContext
 
 from bench.bench_events import _QUIET, _environment, _fresh_gateway, _local_data_api
 from bench.bench_sizes import _ACCOUNTS, _INSTRUMENTS, _POSITIONS, _USER, INSTRUMENTS
