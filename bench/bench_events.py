@@ -456,12 +456,12 @@ def _retirement(i: int) -> RetirementPayload:
     return RetirementPayload(analysis=f"At 5% a year for 25 years ({i % 2}).", agent="retirement")
 
 
-def _summary(i: int) -> dict[str, Any]:
+def _summary(i: int) -> SummaryPayload:
     return SummaryPayload(
         summary=f"Bench portfolio, pass {i % 2}.",
         key_findings=["70% equity"],
         recommendations=["Keep contributing"],
-    ).as_patch()
+    )
 
 
 # --- the event cases ----------------------------------------------------------------------

@@ -140,7 +140,7 @@ def test_an_agent_runs_a_job_through_the_real_function(
         UpdateSummary(
             clerk_user_id=user,
             job_id=job.id,
-            summary_payload=SummaryPayload(summary="All good").as_patch(),
+            summary_payload=SummaryPayload(summary="All good"),
         )
     )
     client.call(CompleteJob(clerk_user_id=user, job_id=job.id))

@@ -432,7 +432,7 @@ def play_analysis_job(pipeline: Pipeline) -> JobView:
         key_findings=[f"{equity.quantize(Decimal(1))}% equity against a 70% target"],
         recommendations=["Keep contributing to the Roth IRA"],
     )
-    pipeline.call(UpdateSummary(**ids, summary_payload=summary.as_patch()))
+    pipeline.call(UpdateSummary(**ids, summary_payload=summary))
     pipeline.call(CompleteJob(**ids))
     job = pipeline.call(GetJob(**ids))
     if job.status is not JobStatus.COMPLETED or job.summary_payload is None:

@@ -24,12 +24,14 @@ from uuid import UUID, uuid4
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -370,30 +372,40 @@ class UpdateRetirement(JobEvent[JobSummary]):
     retirement_payload: Annotated[RetirementPayload, SizedPayload]
 
 
+@functools.cache
+def _json_object() -> TypeAdapter[dict[str, JsonValue]]:
+    return TypeAdapter(JsonObject)
+
+
+def _summary_patch_in(value: object) -> object:
+    # Whatever the summary is given as, it is checked as the JSON object jsonb will store
+    # (finite numbers, storable text, bounded nesting) before its keys are typed.
+    patch = value.as_patch() if isinstance(value, SummaryPayload) else value
+    return _json_object().validate_python(patch)
+
+
 class UpdateSummary(JobEvent[JobSummary]):
-    """Merge a JSON object into the job's summary, shallowly (SQL `||`): top-level keys given
-    replace stored ones, others are kept, so concurrent writers lose nothing.
-    `SummaryPayload(...).as_patch()` builds the typed part; keys `SummaryPayload` knows
-    must have its types, so the merged summary always reads back as a `SummaryPayload`."""
+    """Merge the keys set in `summary_payload` into the job's summary, shallowly (SQL `||`):
+    keys given replace stored ones, others are kept, so concurrent writers lose nothing.
+    Keys `SummaryPayload` declares must have its types, so the merged summary always reads
+    back as a `SummaryPayload`; other keys are kept as given. On the wire the payload is the
+    patch: only the keys that were set."""
 
     type: Literal["UpdateSummary"] = "UpdateSummary"
-    summary_payload: Annotated[JsonObject, Field(min_length=1), SizedPayload]
+    summary_payload: Annotated[SummaryPayload, BeforeValidator(_summary_patch_in)]
 
     @field_validator("summary_payload")
     @classmethod
-    def _known_keys_typed(cls, patch: dict[str, JsonValue]) -> dict[str, JsonValue]:
-        # Refused here rather than stored: a mistyped key would make every later GetJob of
-        # this job fail to parse. Re-raised as one problem per key, naming it, without the
-        # values pydantic's own text would quote.
-        try:
-            SummaryPayload.model_validate(patch)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-                for item in exc.errors(include_url=False, include_input=False)
-            )
-            raise PydanticCustomError("summary_key", "{problems}", {"problems": problems}) from None
-        return patch
+    def _a_patch(cls, payload: SummaryPayload) -> SummaryPayload:
+        patch = payload.as_patch()
+        if not patch:
+            raise PydanticCustomError("summary_empty", "the summary patch must set a key")
+        within_payload_bytes(patch)
+        return payload
+
+    @field_serializer("summary_payload")
+    def _as_patch(self, payload: SummaryPayload) -> dict[str, JsonValue]:
+        return payload.as_patch()
 
 
 class CompleteJob(JobEvent[JobSummary]):

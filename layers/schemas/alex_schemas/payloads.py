@@ -85,13 +85,14 @@ class RetirementPayload(BaseModel):
 
 
 class SummaryPayload(BaseModel):
-    """The planner's summary as stored: the keys it writes typed, other keys kept.
+    """The planner's summary: the keys it writes typed, other keys kept.
 
-    The summary is built by shallow merges (`UpdateSummary`), so agents may add their own
-    keys; those come back in `model_extra`.
+    The summary is built by shallow merges (`UpdateSummary` sends the keys set), so agents
+    may add their own keys; those come back in `model_extra`.
     """
 
     model_config = ConfigDict(defer_build=True, extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, JsonValue] = Field(init=False)
 
     summary: Text | None = None
     key_findings: list[Text] | None = None
@@ -99,6 +100,7 @@ class SummaryPayload(BaseModel):
     completed_at: UtcDatetime | None = None
 
     def as_patch(self) -> dict[str, JsonValue]:
-        """The fields that were set, as the JSON object `UpdateSummary` merges."""
+        """The keys that were set (fields and extras), as the JSON object `UpdateSummary`
+        merges."""
         patch: dict[str, Any] = self.model_dump(mode="json", exclude_unset=True)
         return patch

@@ -24,7 +24,7 @@ from alex_schemas.events import (
     UpdateRetirement,
     UpdateSummary,
 )
-from alex_schemas.payloads import ReportPayload, RetirementPayload
+from alex_schemas.payloads import ReportPayload, RetirementPayload, SummaryPayload
 from alex_schemas.results import JobView
 from alex_schemas.vocab import JobStatus, JobType
 from pydantic import JsonValue
@@ -110,7 +110,7 @@ def test_another_users_job_is_not_found_for_every_job_event(
         UpdateReport(**theirs, report_payload=ReportPayload(content="# mine now")),
         UpdateCharts.model_validate(theirs | {"charts_payload": {"mix": CHART}}),
         UpdateRetirement(**theirs, retirement_payload=RetirementPayload(analysis="x")),
-        UpdateSummary(**theirs, summary_payload={"summary": "x"}),
+        UpdateSummary(**theirs, summary_payload=SummaryPayload(summary="x")),
         CompleteJob(**theirs),
         FailJob(**theirs, error_message="x"),
     ]
@@ -199,7 +199,10 @@ def test_concurrent_summary_merges_lose_nothing(
             barrier.wait()
             for round_ in range(3):
                 patch: dict[str, JsonValue] = {f"agent_{n}": round_, "last_writer": n}
-                run(gateway, UpdateSummary(**ids, summary_payload=patch))
+                run(
+                    gateway,
+                    UpdateSummary(**ids, summary_payload=SummaryPayload.model_validate(patch)),
+                )
         except BaseException as exc:
             errors.append(exc)
 

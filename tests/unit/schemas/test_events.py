@@ -348,12 +348,13 @@ def test_fail_job_cuts_long_messages_instead_of_refusing_them() -> None:
 
 
 def test_update_summary_takes_a_non_empty_object_patch() -> None:
-    patch = SummaryPayload(summary="On track", key_findings=["a"]).as_patch()
+    payload = SummaryPayload(summary="On track", key_findings=["a"])
+    patch = payload.as_patch()
     assert patch == {"summary": "On track", "key_findings": ["a"]}
-    event = UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload=patch)
-    assert event.summary_payload == patch
+    event = UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload=payload)
+    assert event.summary_payload.as_patch() == patch
     with pytest.raises(ValidationError):
-        UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload={})
+        UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload=SummaryPayload())
 
 
 def test_decimals_leave_as_strings() -> None:
@@ -371,13 +372,61 @@ def test_decimals_leave_as_strings() -> None:
 )
 def test_update_summary_refuses_known_keys_of_the_wrong_type(patch: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
-        UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload=patch)
+        UpdateSummary.model_validate(
+            {"clerk_user_id": "u", "job_id": UUID(int=1), "summary_payload": patch}
+        )
 
 
 def test_update_summary_keeps_keys_it_does_not_know() -> None:
     patch: dict[str, Any] = {"risk_flags": ["concentration"], "summary": "ok"}
-    event = UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload=patch)
-    assert event.summary_payload == patch
+    event = UpdateSummary(
+        clerk_user_id="u", job_id=UUID(int=1), summary_payload=SummaryPayload.model_validate(patch)
+    )
+    assert event.summary_payload.as_patch() == patch
+
+
+def test_update_summary_takes_a_typed_payload_and_the_wire_carries_the_keys_set() -> None:
+    # Given the example as an agent sends it
+    raw = json.loads((EVENTS_DIR / "update_summary.json").read_text())
+    event = parse_event(raw)
+    assert isinstance(event, UpdateSummary)
+    # Then its payload is the typed model, the known keys typed
+    assert isinstance(event.summary_payload, SummaryPayload)
+    assert event.summary_payload.completed_at is not None
+    assert event.summary_payload.completed_at.utcoffset() is not None
+    # and its JSON is the example's, exactly: the wire format did not change
+    assert json.loads(event.model_dump_json()) == raw
+    # A payload built in Python sends only the keys set (a merge must not null the others)
+    typed = UpdateSummary(
+        clerk_user_id="u", job_id=UUID(int=1), summary_payload=SummaryPayload(summary="ok")
+    )
+    assert json.loads(typed.model_dump_json())["summary_payload"] == {"summary": "ok"}
+    assert typed.model_dump()["summary_payload"] == {"summary": "ok"}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"score": float("nan")},
+        {"note": "a\x00b"},
+        {"deep": json.loads("[" * 40 + "]" * 40)},
+    ],
+)
+def test_update_summary_keys_it_does_not_know_must_be_storable_json(extra: dict[str, Any]) -> None:
+    ids: dict[str, Any] = {"clerk_user_id": "u", "job_id": UUID(int=1)}
+    # refused from the wire
+    with pytest.raises(ValidationError):
+        UpdateSummary.model_validate(ids | {"summary_payload": {"summary": "ok"} | extra})
+    # and when built in Python, where the payload model alone keeps any JSON value
+    payload = SummaryPayload.model_validate({"summary": "ok"} | extra)
+    with pytest.raises(ValidationError):
+        UpdateSummary(**ids, summary_payload=payload)
+
+
+def test_an_update_summary_over_the_payload_limit_is_refused() -> None:
+    big = SummaryPayload(summary="x" * (3 * 1024 * 1024))
+    with pytest.raises(ValidationError, match="3 MiB"):
+        UpdateSummary(clerk_user_id="u", job_id=UUID(int=1), summary_payload=big)
 
 
 symbols = st.from_regex(r"[A-Z][A-Z0-9]{0,5}(\.[A-Z])?", fullmatch=True)

@@ -127,7 +127,8 @@ def update_retirement(event: UpdateRetirement, db: SqlRunner) -> JobSummary:
 
 
 def update_summary(event: UpdateSummary, db: SqlRunner) -> JobSummary:
-    return _write(event, db, "summary", event.summary_payload)
+    # Only the keys set: a key left out must keep its stored value through the merge.
+    return _write(event, db, "summary", event.summary_payload.as_patch())
 
 
 def get_job(event: GetJob, db: SqlRunner) -> JobView:
