@@ -50,9 +50,10 @@ from alex_data.tracing import build_tracer
 if TYPE_CHECKING:
     # Imported for real on the first SQS batch (see `DataFunction.batch`).
     from alex_schemas.sqs import DataEventSqsRecord
+    from aws_lambda_powertools.utilities.batch.exceptions import ExceptionInfo
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
-    from alex_data.sqs_batch import RecordProcessor
+    from alex_data.sqs_batch import FailedRecord, RecordProcessor
 
 __all__ = ["DataFunction", "Dispatcher", "build_handler", "lambda_handler"]
 
@@ -90,7 +91,10 @@ def _default_dispatch(event: DataEvent, db: SqlRunner) -> BaseModel:
 
 
 def _record_failed(
-    reasons: dict[str, tuple[str, str]], record: Any, exception: Any, parsed: bool
+    reasons: dict[str, tuple[str, str]],
+    record: FailedRecord,
+    exception: ExceptionInfo,
+    parsed: bool,
 ) -> None:
     """Logs and counts a failed SQS record (a poison body never reaches the record handler),
     and notes its (code, message) in `reasons` by message id."""
@@ -121,7 +125,7 @@ def _record_failed(
         logger.error(
             "SQS record failed unexpectedly; reported for redelivery",
             extra={"message_id": message_id, "receive_count": receives},
-            exc_info=exception,
+            exc_info=error,
         )
         reasons[str(message_id)] = (
             str(ErrorCode.INTERNAL),

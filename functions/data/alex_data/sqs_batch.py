@@ -17,14 +17,20 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.base import FailureResponse
+from aws_lambda_powertools.utilities.batch.exceptions import ExceptionInfo
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-__all__ = ["FailureHook", "RecordProcessor", "process_batch"]
+__all__ = ["FailedRecord", "FailureHook", "RecordProcessor", "process_batch"]
 
-# (record, (type, error, traceback), parsed): `parsed` is False when the body did not validate,
-# and Powertools then hands over the raw record instead of the model.
-FailureHook = Callable[[Any, Any, bool], None]
+# What Powertools hands a failure handler: the parsed record when the record handler raised,
+# its raw `SQSRecord` when the body did not validate (a poison message), None when the record
+# could not be read at all.
+FailedRecord = DataEventSqsRecord | SQSRecord | None
+# (record, (type, error, traceback), parsed): `parsed` is True for the parsed record only.
+FailureHook = Callable[[FailedRecord, ExceptionInfo, bool], None]
 RecordHandler = Callable[[DataEventSqsRecord, LambdaContext], Any]
 
 
@@ -39,7 +45,7 @@ class RecordProcessor(BatchProcessor):
         )
         self._on_failure = on_failure
 
-    def failure_handler(self, record: Any, exception: Any) -> Any:
+    def failure_handler(self, record: FailedRecord, exception: ExceptionInfo) -> FailureResponse:
         self._on_failure(record, exception, isinstance(record, DataEventSqsRecord))
         return super().failure_handler(record, exception)
 
