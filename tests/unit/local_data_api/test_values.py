@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from alex_data_dev.local_data_api import values
+from alex_data_dev.local_data_api import binding, values
 from alex_data_dev.local_data_api.errors import DataApiError
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,7 +20,7 @@ def param(name: str, value: dict[str, Any], hint: str | None = None) -> dict[str
 
 
 def test_each_field_kind_binds_to_its_python_value() -> None:
-    bound = values.bind(
+    bound = binding.bind(
         ["s", "l", "d", "b", "n", "x"],
         [
             param("s", {"stringValue": "text"}),
@@ -37,16 +37,16 @@ def test_each_field_kind_binds_to_its_python_value() -> None:
 @pytest.mark.parametrize(
     ("hint", "text", "cls"),
     [
-        ("DATE", "2024-02-29", values.DateText),
-        ("TIME", "23:59:01", values.TimeText),
-        ("TIMESTAMP", "2024-02-29 23:59:01.123456", values.TimestampText),
-        ("DECIMAL", "12.3400", values.DecimalText),
-        ("UUID", "6f1c5a9e-0d55-4c2c-8a4e-94c3b3d8e2a1", values.UuidText),
-        ("JSON", '{"a": [1, 2]}', values.JsonText),
+        ("DATE", "2024-02-29", binding.DateText),
+        ("TIME", "23:59:01", binding.TimeText),
+        ("TIMESTAMP", "2024-02-29 23:59:01.123456", binding.TimestampText),
+        ("DECIMAL", "12.3400", binding.DecimalText),
+        ("UUID", "6f1c5a9e-0d55-4c2c-8a4e-94c3b3d8e2a1", binding.UuidText),
+        ("JSON", '{"a": [1, 2]}', binding.JsonText),
     ],
 )
 def test_type_hint_types_the_string(hint: str, text: str, cls: type[str]) -> None:
-    (bound,) = values.bind(["p"], [param("p", {"stringValue": text}, hint)])
+    (bound,) = binding.bind(["p"], [param("p", {"stringValue": text}, hint)])
     assert type(bound) is cls
     assert bound == text
 
@@ -62,30 +62,30 @@ def test_type_hint_types_the_string(hint: str, text: str, cls: type[str]) -> Non
 )
 def test_malformed_temporal_hint_is_refused(hint: str, text: str) -> None:
     with pytest.raises(DataApiError) as caught:
-        values.bind(["p"], [param("p", {"stringValue": text}, hint)])
+        binding.bind(["p"], [param("p", {"stringValue": text}, hint)])
     assert caught.value.code == "BadRequestException"
 
 
 def test_missing_parameter_is_an_error_not_null() -> None:
     with pytest.raises(DataApiError) as caught:
-        values.bind(["present", "absent"], [param("present", {"longValue": 1})])
+        binding.bind(["present", "absent"], [param("present", {"longValue": 1})])
     assert caught.value.code == "DatabaseErrorException"
     assert ":absent" in caught.value.message
 
 
 def test_array_parameters_are_refused_as_aurora_does() -> None:
     with pytest.raises(DataApiError) as caught:
-        values.bind(["a"], [param("a", {"arrayValue": {"longValues": [1]}})])
+        binding.bind(["a"], [param("a", {"arrayValue": {"longValues": [1]}})])
     assert caught.value.message == "Array parameters are not supported."
 
 
 def test_unknown_hint_is_refused() -> None:
     with pytest.raises(DataApiError):
-        values.bind(["a"], [param("a", {"stringValue": "x"}, "INTERVAL")])
+        binding.bind(["a"], [param("a", {"stringValue": "x"}, "INTERVAL")])
 
 
 def test_extra_parameters_are_ignored() -> None:
-    assert values.bind([], [param("unused", {"longValue": 1})]) == []
+    assert binding.bind([], [param("unused", {"longValue": 1})]) == []
 
 
 # --- results: the JSON text written for records says what the Field dicts say ---------------

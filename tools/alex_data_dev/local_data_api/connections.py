@@ -2,7 +2,7 @@
 
 Every connection runs in UTC (Aurora's Data API answers timestamptz in UTC), with the
 statement timeout, autocommit (a call outside a transaction commits on its own, as on
-Aurora) and the Data API's type adapters (`values.build_adapters`).
+Aurora) and the Data API's type adapters (`binding.build_adapters`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from alex_data_dev.local_data_api import values
+from alex_data_dev.local_data_api import binding
 from alex_data_dev.local_data_api.errors import DataApiError, format_pg_error
 
-_ADAPTERS = values.build_adapters()
+_ADAPTERS = binding.build_adapters()
 
 Connection = psycopg.Connection[Any]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from alex_schemas.limits import DATA_API_ROW_BYTES
 
-from alex_data_dev.local_data_api import values
+from alex_data_dev.local_data_api import binding
 from alex_data_dev.local_data_api.connections import Connection, Pools
 from alex_data_dev.local_data_api.errors import DataApiError, bad_request
 from alex_data_dev.local_data_api.execution import Execution, scan_statement
@@ -72,7 +72,7 @@ class Engine:
     def execute_statement(self, request: ExecuteRequest) -> ExecuteResult:
         self._admit(request.resources, "ExecuteStatement")
         scanned = scan_statement(request.sql)
-        params = values.bind(scanned.names, request.parameters)
+        params = binding.bind(scanned.names, request.parameters)
         if request.continue_after_timeout:
             return self._execution.execute_detached(
                 lambda: self._connection(request.transaction_id, request.database),
@@ -86,7 +86,7 @@ class Engine:
     def batch_execute_statement(self, request: BatchRequest) -> BatchResult:
         self._admit(request.resources, "BatchExecuteStatement")
         scanned = scan_statement(request.sql)
-        params = [values.bind(scanned.names, each) for each in request.parameter_sets]
+        params = [binding.bind(scanned.names, each) for each in request.parameter_sets]
         if params:
             with self._connection(request.transaction_id, request.database) as conn:
                 in_transaction = request.transaction_id is not None

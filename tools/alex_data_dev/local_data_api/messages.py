@@ -2,7 +2,7 @@
 encodes to JSON, and what the engine takes and answers.
 
 Parameters stay in the Data API's own shape (`[{"name", "value": {<kind>: ...}, "typeHint"}]`):
-`values.bind` reads them against the names the SQL uses.
+`binding.bind` reads them against the names the SQL uses.
 """
 
 from __future__ import annotations
