@@ -55,6 +55,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from pydantic import BaseModel
 
 from alex_data.codec import (
+    FieldValue,
     Record,
     decode_documents,
     decode_rows,
@@ -423,11 +424,12 @@ def _error_code(exc: Exception) -> str:
     return type(exc).__name__
 
 
-# Paged statements take :page_start (rows already read) and :page_rows. The first page is as
-# large as one response holds of the rows we return (at most 100 chunks of 8,000 characters
-# with their JSON escaping, or 100 documents each within the row budget); a page refused as too
-# large is halved and read again.
+# Paged statements take :page_start (rows already read) and :page_rows. A page of documents
+# starts at 100 rows (each within the row budget); one refused as too large is halved and read
+# again. A page of chunks is 30 rows: 30 x (24,000 bytes as 32,000 of base64, and the digest)
+# is about 962 KB, under 1 MiB whatever the text, so it is never refused.
 _FIRST_PAGE_ROWS = 100
+_CHUNK_PAGE_ROWS = 30
 # A document read in several pages is cut from the same version only if every chunk names the
 # same digest; one that changed in between is read again from the start, this many times.
 _CHUNKED_READ_ATTEMPTS = 3
@@ -547,10 +549,12 @@ class _Session:
     def _records(self, sql: str, params: Params) -> list[Record]:
         return list(self._statement(sql, params).get("records", []))
 
-    def _paged_records(self, sql: str, params: Params) -> list[Record]:
+    def _paged_records(
+        self, sql: str, params: Params, first_page: int = _FIRST_PAGE_ROWS
+    ) -> list[Record]:
         """Every row of a paged statement, in as few responses of at most 1 MiB as it takes."""
         records: list[Record] = []
-        page = _FIRST_PAGE_ROWS
+        page = first_page
         while True:
             try:
                 found = self._statement(
@@ -567,14 +571,17 @@ class _Session:
                 return records
 
     def _chunked_text(self, sql: str, params: Params) -> str | None:
-        """The document a chunked statement cuts into (digest, chunk) rows, joined again."""
+        """The document a chunked statement cuts into (digest, bytes) rows, joined again.
+
+        The bytes are joined before they are decoded: a chunk may end inside a character.
+        """
         for _ in range(_CHUNKED_READ_ATTEMPTS):
-            records = self._paged_records(sql, params)
+            records = self._paged_records(sql, params, _CHUNK_PAGE_ROWS)
             if not records:
                 return None
             digests = {field_value(record[0]) for record in records}
             if len(digests) == 1:
-                return "".join(str(field_value(record[1])) for record in records)
+                return b"".join(_chunk_bytes(record[1]) for record in records).decode()
             log.info("a document changed while read in pages: reading it again")
         raise UnavailableError("the data kept changing while it was read; try again")
 
@@ -588,6 +595,13 @@ class _Session:
         if text is None:
             return None
         return decode_documents([[{"stringValue": text}]], model)[0]
+
+
+def _chunk_bytes(field: FieldValue) -> bytes:
+    value = field_value(field)
+    if not isinstance(value, bytes):
+        raise InternalError(f"a document chunk must be bytes, not {type(value).__name__}")
+    return value
 
 
 def _check_request_size(request: Mapping[str, Any]) -> None:

@@ -393,20 +393,23 @@ def test_a_paged_statement_that_fits_is_one_call() -> None:
 
 
 def chunk_rows(text: str, size: int, digest: str = "d1") -> list[list[dict[str, Any]]]:
+    """The rows of alex_chunks: the text's UTF-8 bytes in pieces of `size`, as blobs."""
+    data = text.encode()
     return [
-        [{"stringValue": digest}, {"stringValue": text[i : i + size]}]
-        for i in range(0, len(text), size)
+        [{"stringValue": digest}, {"blobValue": data[i : i + size]}]
+        for i in range(0, len(data), size)
     ]
 
 
 def test_a_chunked_document_is_joined_from_its_chunks_in_order() -> None:
-    # Given a document of multi-byte text cut (between characters, as SQL does) into chunks
+    # Given a document of multi-byte text cut into chunks of 81 bytes: most end inside a character
     text = '{"symbol": "' + "€😀" * 900 + '", "quantity": 2}'
-    api = paging_api(chunk_rows(text, 80), fits=10)
+    api = paging_api(chunk_rows(text, 81), fits=10)
     # When it is asked for
     found = make(api).chunked_document("SELECT c.digest, c.chunk FROM x", None, Holding)
     # Then the chunks, read in pages, make the document again
     assert found == Holding(symbol="€😀" * 900, quantity=Decimal(2))
+    assert _pages(api)[:2] == [(0, 30), (0, 15)]
     assert len(_pages(api)) > 3
 
 
@@ -418,7 +421,7 @@ def test_no_chunks_is_no_document() -> None:
 def test_a_document_that_changes_between_pages_is_read_again_then_given_up() -> None:
     # Given chunks whose digest differs between the first page and the next (a concurrent write)
     text = '{"symbol": "' + "V" * 4000 + '", "quantity": 2}'
-    mixed = chunk_rows(text, 10)[:100] + chunk_rows(text, 10, digest="d2")[100:]
+    mixed = chunk_rows(text, 10)[:30] + chunk_rows(text, 10, digest="d2")[30:]
     api = paging_api(mixed, fits=200)
     # When it is asked for, then it is read again from the start and finally Unavailable
     with pytest.raises(UnavailableError, match="kept changing"):
