@@ -29,6 +29,7 @@ message id), Tracer (X-Ray only where tracing is on, see alex_data.tracing), Met
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from alex_schemas.envelope import error as error_envelope
 from alex_schemas.errors import DataError, ErrorCode
 from alex_schemas.events import DataEvent, parse_event
+from alex_schemas.limits import LAMBDA_SYNC_PAYLOAD_BYTES
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
@@ -216,7 +218,8 @@ class DataFunction:
                 f"internal error (request {request}); details are in the function's log",
                 retryable=False,
             )
-        return {"ok": True, "result": result.model_dump(mode="json")}
+        answer = {"ok": True, "result": result.model_dump(mode="json")}
+        return _within_the_invoke_response(answer, parsed.type)
 
     # --- SQS ---
 
@@ -308,6 +311,21 @@ def _event_metrics(event_type: str, latency_ms: float, code: ErrorCode | None) -
     if code is not None:
         record.add_metadata(key="error_code", value=str(code))
     record.flush_metrics()
+
+
+def _within_the_invoke_response(answer: dict[str, Any], event_type: str) -> dict[str, Any]:
+    """The answer, or an error if Lambda could not return it (6 MB, as its runtime encodes
+    it: JSON with non-ASCII escaped, the larger way)."""
+    size = len(json.dumps(answer))
+    if size <= LAMBDA_SYNC_PAYLOAD_BYTES:
+        return answer
+    logger.warning("answer too large", extra={"event_type": event_type, "bytes": size})
+    return error_envelope(
+        ErrorCode.VALIDATION_ERROR,
+        f"the answer to {event_type} is {size:,} bytes, over the {LAMBDA_SYNC_PAYLOAD_BYTES:,}"
+        " bytes (6 MB) a synchronous invoke may return",
+        retryable=False,
+    )
 
 
 def build_handler(
