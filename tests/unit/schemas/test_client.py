@@ -46,13 +46,7 @@ from tests.unit.schemas import samples
 JOB = UUID(samples.JOB_ID)
 
 
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv(FUNCTION_NAME_ENV, raising=False)
-    monkeypatch.delenv(QUEUE_URL_ENV, raising=False)
+pytestmark = pytest.mark.usefixtures("aws_env")
 
 
 def body(payload: Any) -> StreamingBody:
