@@ -7,10 +7,18 @@ Two kinds of invocation arrive here:
   `{"ok": false, "error": {"code", "message", "retryable"}}`. Validation problems are
   `ValidationError` with the fields named; domain errors keep their code; anything unexpected
   is `Internal` with the request id, its details only in the log.
-- an SQS batch goes through Powertools' `BatchProcessor` with `DataEventSqsRecord` (the body is
-  validated as the `DataEvent` union). Each record runs on its own: a record that fails is one
-  `batchItemFailures` entry, the others commit. The answer is always the partial-batch
-  response, even when every record failed (the queue treats both alike).
+- an SQS batch goes through Powertools' `BatchProcessor`; each record is validated as
+  `DataEventSqsRecord` (the body as the `DataEvent` union) inside the record handler, so a
+  malformed record (no body, no attributes, a body that is not an event) fails like any other.
+  Each record runs on its own: a record that fails is one `batchItemFailures` entry, the others
+  commit. The answer is always the partial-batch response, even when every record failed (the
+  queue treats both alike). A record without a string `messageId` cannot be named in that
+  answer, and SQS never delivers one: it is logged and counted as failed, and left out, since
+  reporting anything else (an empty or unknown id) would make Lambda fail the whole batch.
+
+Nothing escapes: a failure while parsing, validating, logging or dispatching ends as the
+envelope (`ValidationError` for the caller's fault, `Internal` with the request id otherwise)
+or as that one record's failure, and the decorator stack itself is guarded the same way.
 
 Failed records and the dead-letter queue: every failed record is reported, so SQS makes it
 visible again after the visibility timeout, and the queue's redrive policy (`maxReceiveCount`,
@@ -47,15 +55,16 @@ from pydantic import BaseModel, ValidationError
 
 from alex_data import snapstart
 from alex_data.gateway import SqlRunner, get_gateway
+from alex_data.problems import describe_validation, event_type_name
 from alex_data.tracing import build_tracer
 
 if TYPE_CHECKING:
     # Imported for real on the first SQS batch (see `DataFunction.batch`).
-    from alex_schemas.sqs import DataEventSqsRecord
     from aws_lambda_powertools.utilities.batch.exceptions import ExceptionInfo
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-    from alex_data.sqs_batch import FailedRecord, RecordProcessor
+    from alex_data.sqs_batch import RecordProcessor
 
 __all__ = ["DataFunction", "Dispatcher", "build_handler", "lambda_handler"]
 
@@ -63,8 +72,6 @@ SERVICE = "alex-data"
 NAMESPACE = "Alex"
 # Left of the invocation's time for answering after the last Data API retry gives up.
 _ANSWER_MARGIN_MS = 1500
-# At most this many field problems are listed in a ValidationError message.
-_MAX_PROBLEMS = 8
 
 logger = Logger(service=SERVICE)
 # The X-Ray SDK is imported only when tracing is on (alex_data.tracing).
@@ -92,28 +99,30 @@ def _default_dispatch(event: DataEvent, db: SqlRunner) -> BaseModel:
     return dispatch(event, db)
 
 
+class _PoisonRecord(Exception):
+    """The event or SQS record is not a valid one: the sender's fault."""
+
+    def __init__(self, problems: str) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
 def _record_failed(
-    reasons: dict[str, tuple[str, str]],
-    record: FailedRecord,
-    exception: ExceptionInfo,
-    parsed: bool,
+    reasons: dict[str, tuple[str, str]], record: SQSRecord | None, exception: ExceptionInfo
 ) -> None:
-    """Logs and counts a failed SQS record (a poison body never reaches the record handler),
-    and notes its (code, message) in `reasons` by message id."""
+    """Logs and counts a failed SQS record, and notes its (code, message) in `reasons` by
+    message id."""
     error = exception[1]
-    message_id = getattr(record, "message_id", None) or getattr(record, "messageId", "?")
-    receives = _receive_count(record)
-    if not parsed and isinstance(error, ValidationError):
+    raw: Mapping[str, Any] = record.raw_event if record is not None else {}
+    message_id = raw.get("messageId", "?")
+    receives = _receive_count(raw)
+    if isinstance(error, _PoisonRecord):
         logger.error(
             "SQS record is not a valid event; reported failed (DLQ after maxReceiveCount)",
-            extra={
-                "message_id": message_id,
-                "receive_count": receives,
-                "problems": describe_validation(error),
-            },
+            extra={"message_id": message_id, "receive_count": receives, "problems": error.problems},
         )
         _event_metrics("Invalid", 0.0, ErrorCode.VALIDATION_ERROR)
-        reasons[str(message_id)] = (str(ErrorCode.VALIDATION_ERROR), describe_validation(error))
+        reasons[message_id] = (str(ErrorCode.VALIDATION_ERROR), error.problems)
     elif isinstance(error, DataError):
         _log_failure(
             "SQS record failed; reported for redelivery",
@@ -122,14 +131,14 @@ def _record_failed(
             message_id=message_id,
             receive_count=receives,
         )
-        reasons[str(message_id)] = (str(error.code), error.message)
+        reasons[message_id] = (str(error.code), error.message)
     else:
         logger.error(
             "SQS record failed unexpectedly; reported for redelivery",
             extra={"message_id": message_id, "receive_count": receives},
             exc_info=error,
         )
-        reasons[str(message_id)] = (
+        reasons[message_id] = (
             str(ErrorCode.INTERNAL),
             "internal error; details are in the function's log",
         )
@@ -147,19 +156,19 @@ def _log_failure(
     log(message, extra=extra)
 
 
-def _receive_count(record: Any) -> int | None:
+def _receive_count(record: Mapping[str, Any]) -> int | None:
     """How many times SQS has delivered the record (the DLQ takes it at maxReceiveCount)."""
-    attributes = getattr(record, "attributes", None)
-    try:
-        value = getattr(attributes, "ApproximateReceiveCount", None) or getattr(
-            attributes, "approximate_receive_count", None
-        )
-    except (KeyError, TypeError):  # a malformed record may lack its attributes
-        return None
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+    attributes = record.get("attributes")
+    value = attributes.get("ApproximateReceiveCount") if isinstance(attributes, Mapping) else None
+    # a malformed record may carry anything here
+    if isinstance(value, str) and value.isdigit() and len(value) < 10:
+        return int(value)
+    return None
+
+
+def _reportable(record: object) -> bool:
+    """The record has the string id `batchItemFailures` names it by."""
+    return isinstance(record, Mapping) and isinstance(record.get("messageId"), str)
 
 
 class DataFunction:
@@ -192,34 +201,29 @@ class DataFunction:
     def direct(self, event: Any, context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="Records", unit=MetricUnit.Count, value=1)
         try:
-            if not isinstance(event, Mapping):
-                raise _NotAnObject(type(event).__name__)
-            # The union the SQS record model carries as its body, with the errors it gives.
-            parsed = parse_event(dict(event))
-        except (ValidationError, _NotAnObject) as exc:
-            problems = (
-                describe_validation(exc)
-                if isinstance(exc, ValidationError)
-                else f"the event must be a JSON object, not {exc}"
+            parsed = _parse_direct(event)
+        except _PoisonRecord as refused:
+            event_type = event_type_name(event.get("type")) if isinstance(event, Mapping) else None
+            logger.info(
+                "invalid event", extra={"event_type": event_type, "problems": refused.problems}
             )
-            event_type = event.get("type") if isinstance(event, Mapping) else None
-            logger.info("invalid event", extra={"event_type": event_type, "problems": problems})
             _event_metrics("Invalid", 0.0, ErrorCode.VALIDATION_ERROR)
-            return error_envelope(ErrorCode.VALIDATION_ERROR, problems, retryable=False)
+            return error_envelope(ErrorCode.VALIDATION_ERROR, refused.problems, retryable=False)
+        except Exception:
+            logger.exception("unexpected failure reading the event")
+            return _internal(context)
+        job_id = getattr(parsed, "job_id", None)
+        if job_id is not None:
+            logger.set_correlation_id(str(job_id))
         try:
             result = self._run(parsed, context)
+            answer = {"ok": True, "result": result.model_dump(mode="json")}
+            return _within_the_invoke_response(answer, parsed.type)
         except DataError as exc:
             return error_envelope(exc.code, exc.message, retryable=exc.retryable)
         except Exception:
             logger.exception("unexpected failure", extra={"event_type": parsed.type})
-            request = getattr(context, "aws_request_id", "?")
-            return error_envelope(
-                ErrorCode.INTERNAL,
-                f"internal error (request {request}); details are in the function's log",
-                retryable=False,
-            )
-        answer = {"ok": True, "result": result.model_dump(mode="json")}
-        return _within_the_invoke_response(answer, parsed.type)
+            return _internal(context)
 
     # --- SQS ---
 
@@ -229,22 +233,41 @@ class DataFunction:
 
         if self._processor is None:
             self._processor = RecordProcessor(
-                on_failure=lambda record, exception, parsed: _record_failed(
-                    self._reasons, record, exception, parsed
+                on_failure=lambda record, exception: _record_failed(
+                    self._reasons, record, exception
                 )
             )
         self._reasons = {}
-        response = process_batch(event, self._record, self._processor, context)
-        failures = len(response.get("batchItemFailures", []))
-        metrics.add_metric(name="Records", unit=MetricUnit.Count, value=len(event["Records"]))
+        records: list[Any] = event["Records"]
+        reportable = [r for r in records if _reportable(r)]
+        for index, record in enumerate(records):
+            if not _reportable(record):
+                logger.error(
+                    "SQS record has no messageId; it cannot be reported, so it is left out",
+                    extra={"record_index": index},
+                )
+                _event_metrics("Invalid", 0.0, ErrorCode.VALIDATION_ERROR)
+        response: PartialItemFailureResponse = {"batchItemFailures": []}
+        if reportable:
+            response = process_batch(
+                {"Records": reportable}, self._record, self._processor, context
+            )
+        failures = len(response.get("batchItemFailures", [])) + len(records) - len(reportable)
+        metrics.add_metric(name="Records", unit=MetricUnit.Count, value=len(records))
         metrics.add_metric(name="RecordFailures", unit=MetricUnit.Count, value=failures)
         return response
 
-    def _record(self, record: DataEventSqsRecord, lambda_context: LambdaContext) -> Any:
-        event = record.body
+    def _record(self, record: SQSRecord, lambda_context: LambdaContext) -> Any:
+        from alex_data.sqs_batch import record_event
+
+        message_id = record.message_id
+        try:
+            event = record_event(record.raw_event)
+        except ValidationError as exc:
+            raise _PoisonRecord(describe_validation(exc)) from None
         job_id = getattr(event, "job_id", None)
-        logger.set_correlation_id(str(job_id) if job_id is not None else record.messageId)
-        logger.append_keys(message_id=record.messageId)
+        logger.set_correlation_id(str(job_id) if job_id is not None else message_id)
+        logger.append_keys(message_id=message_id)
         try:
             return self._run(event, lambda_context).model_dump(mode="json")
         finally:
@@ -272,32 +295,36 @@ class DataFunction:
             _event_metrics(event_type, (time.perf_counter() - start) * 1000, code)
 
 
-class _NotAnObject(Exception):
-    pass
-
-
-def is_sqs_batch(event: Any) -> bool:
-    """An SQS trigger's event: `Records` whose every item comes from `aws:sqs`."""
+def _parse_direct(event: Any) -> DataEvent:
     if not isinstance(event, Mapping):
-        return False
-    records = event.get("Records")
-    return (
-        isinstance(records, list)
-        and bool(records)
-        and all(isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records)
+        kind = "JSON array" if isinstance(event, list) else "JSON scalar"
+        raise _PoisonRecord(f"event: the event must be a JSON object, not a {kind}")
+    try:
+        # The union the SQS record model carries as its body, with the errors it gives.
+        return parse_event(dict(event))
+    except ValidationError as exc:
+        raise _PoisonRecord(describe_validation(exc)) from None
+
+
+def _internal(context: LambdaContext) -> dict[str, Any]:
+    request = getattr(context, "aws_request_id", "?")
+    return error_envelope(
+        ErrorCode.INTERNAL,
+        f"internal error (request {request}); details are in the function's log",
+        retryable=False,
     )
 
 
-def describe_validation(error: ValidationError) -> str:
-    """`field.path: problem; ...` for the caller, without echoing the values sent."""
-    problems = []
-    for item in error.errors()[:_MAX_PROBLEMS]:
-        where = ".".join(str(part) for part in item["loc"]) or "event"
-        problems.append(f"{where}: {item['msg']}")
-    more = error.error_count() - _MAX_PROBLEMS
-    if more > 0:
-        problems.append(f"and {more} more")
-    return "; ".join(problems)
+def is_sqs_batch(event: Any) -> bool:
+    """An SQS trigger's event: `Records` with an item from `aws:sqs`. The other items are then
+    malformed records of that batch, to fail on their own, never a reason to answer the whole
+    batch with an envelope (which Lambda would take for a batch that succeeded)."""
+    if not isinstance(event, Mapping):
+        return False
+    records = event.get("Records")
+    return isinstance(records, list) and any(
+        isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records
+    )
 
 
 def _event_metrics(event_type: str, latency_ms: float, code: ErrorCode | None) -> None:
@@ -337,15 +364,29 @@ def build_handler(
 
 
 def decorate(function: DataFunction) -> LambdaHandler:
-    """`function` under the decorator stack Lambda runs (logging context, tracing, metrics)."""
+    """`function` under the decorator stack Lambda runs (logging context, tracing, metrics),
+    guarded so that a failure of the stack itself still gets an answer."""
 
-    @logger.inject_lambda_context(correlation_id_path="job_id", clear_state=True)
+    # The correlation id is set once the event is parsed: a path into a raw event could make
+    # the log carry any value sent, of any size or depth.
+    @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: Any, context: LambdaContext) -> Any:
         return function(event, context)
 
-    return cast(LambdaHandler, handler)
+    def guarded(event: Any, context: LambdaContext) -> Any:
+        try:
+            return handler(event, context)
+        except Exception:
+            logger.exception("unexpected failure around the function")
+            if is_sqs_batch(event):
+                # Every record this batch can name is failed, for SQS to deliver again.
+                ids = [r["messageId"] for r in event["Records"] if _reportable(r)]
+                return {"batchItemFailures": [{"itemIdentifier": i} for i in ids]}
+            return _internal(context)
+
+    return cast(LambdaHandler, guarded)
 
 
 lambda_handler = build_handler()

@@ -43,7 +43,7 @@ def prepare_snapshot() -> None:
         event_type.model_rebuild()
         event_type.result_model().model_rebuild()
     data_event_adapter()
-    sqs_batch.RecordProcessor(on_failure=lambda record, exception, parsed: None)
+    sqs_batch.RecordProcessor(on_failure=lambda record, exception: None)
     try:
         get_gateway()
     except DataError as exc:

@@ -1,4 +1,4 @@
-"""The SQS path: Powertools' `BatchProcessor` over `DataEventSqsRecord`.
+"""The SQS path: Powertools' `BatchProcessor`, each record read as a `DataEventSqsRecord`.
 
 The handler imports this module on its first SQS batch, never at import: Powertools' batch
 utility and parser models cost about 60 ms of a cold start (`python -X importtime`) that a
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from alex_schemas.events import DataEvent
 from alex_schemas.sqs import DataEventSqsRecord
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -23,31 +24,33 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-__all__ = ["FailedRecord", "FailureHook", "RecordProcessor", "process_batch"]
+__all__ = ["FailureHook", "RecordProcessor", "process_batch", "record_event"]
 
-# What Powertools hands a failure handler: the parsed record when the record handler raised,
-# its raw `SQSRecord` when the body did not validate (a poison message), None when the record
-# could not be read at all.
-FailedRecord = DataEventSqsRecord | SQSRecord | None
-# (record, (type, error, traceback), parsed): `parsed` is True for the parsed record only.
-FailureHook = Callable[[FailedRecord, ExceptionInfo, bool], None]
-RecordHandler = Callable[[DataEventSqsRecord, LambdaContext], Any]
+# (record, (type, error, traceback)): the record is Powertools' `SQSRecord` around the raw one
+# (no model: the record handler reads it), None only if Powertools could not wrap it.
+FailureHook = Callable[[SQSRecord | None, ExceptionInfo], None]
+RecordHandler = Callable[[SQSRecord, LambdaContext], Any]
 
 
 class RecordProcessor(BatchProcessor):
     """Each record on its own; a failed one is reported to `on_failure`, then to the batch."""
 
     def __init__(self, on_failure: FailureHook) -> None:
-        super().__init__(
-            event_type=EventType.SQS,
-            model=DataEventSqsRecord,
-            raise_on_entire_batch_failure=False,
-        )
+        # No model: the record handler reads each record (`record_event`), so that whatever a
+        # record holds, a bad one fails in that handler, alone, like any other failure.
+        super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         self._on_failure = on_failure
 
-    def failure_handler(self, record: FailedRecord, exception: ExceptionInfo) -> FailureResponse:
-        self._on_failure(record, exception, isinstance(record, DataEventSqsRecord))
+    def failure_handler(
+        self, record: SQSRecord | None, exception: ExceptionInfo
+    ) -> FailureResponse:
+        self._on_failure(record, exception)
         return super().failure_handler(record, exception)
+
+
+def record_event(raw: dict[str, Any]) -> DataEvent:
+    """The event an SQS record carries; pydantic's ValidationError if the record is not one."""
+    return DataEventSqsRecord.model_validate(raw).body
 
 
 def process_batch(

@@ -19,7 +19,7 @@ import functools
 import typing
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Generic, Literal, TypeVar, cast
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from pydantic import (
     AfterValidator,
@@ -80,6 +80,7 @@ from alex_schemas.vocab import (
     StrictInteger,
     Symbol,
     Text,
+    Uuid,
 )
 
 MAX_BATCH_ROWS: Final = 500
@@ -149,7 +150,7 @@ class UserEvent(Event[ResultT], Generic[ResultT]):
 
 
 class JobEvent(UserEvent[ResultT], Generic[ResultT]):
-    job_id: UUID
+    job_id: Uuid
 
 
 # --- users -------------------------------------------------------------------------------
@@ -266,7 +267,7 @@ class CreateAccount(UserEvent[AccountView]):
     """Create an account; replaying it with the same `account_id` returns the same account."""
 
     type: Literal["CreateAccount"] = "CreateAccount"
-    account_id: UUID = Field(default_factory=uuid4)
+    account_id: Uuid = Field(default_factory=uuid4)
     account_name: AccountName
     account_purpose: Annotated[Text, StringConstraints(max_length=2000)] | None = None
     account_type: AccountType = AccountType.OTHER
@@ -281,7 +282,7 @@ class UpdateAccount(UserEvent[AccountView]):
     """Change the fields given (at least one); None keeps the stored value."""
 
     type: Literal["UpdateAccount"] = "UpdateAccount"
-    account_id: UUID
+    account_id: Uuid
     account_name: AccountName | None = None
     account_purpose: Annotated[Text, StringConstraints(max_length=2000)] | None = None
     account_type: AccountType | None = None
@@ -303,7 +304,7 @@ class DeleteAccount(UserEvent[Deleted]):
     """Delete the account and its positions."""
 
     type: Literal["DeleteAccount"] = "DeleteAccount"
-    account_id: UUID
+    account_id: Uuid
 
 
 class UpsertPosition(UserEvent[PositionView]):
@@ -311,7 +312,7 @@ class UpsertPosition(UserEvent[PositionView]):
     (account_id, symbol)); `as_of_date` defaults to today (UTC) on the server."""
 
     type: Literal["UpsertPosition"] = "UpsertPosition"
-    account_id: UUID
+    account_id: Uuid
     symbol: Symbol
     quantity: Quantity
     as_of_date: IsoDate | None = None
@@ -319,7 +320,7 @@ class UpsertPosition(UserEvent[PositionView]):
 
 class DeletePosition(UserEvent[Deleted]):
     type: Literal["DeletePosition"] = "DeletePosition"
-    account_id: UUID
+    account_id: Uuid
     symbol: Symbol
 
 
@@ -336,7 +337,7 @@ class CreateJob(UserEvent[JobView]):
     """Create a pending job; replaying it with the same `job_id` returns the same job."""
 
     type: Literal["CreateJob"] = "CreateJob"
-    job_id: UUID = Field(default_factory=uuid4)
+    job_id: Uuid = Field(default_factory=uuid4)
     job_type: JobType = JobType.PORTFOLIO_ANALYSIS
     request_payload: Annotated[JsonObject, SizedPayload] = Field(default_factory=dict)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Final, TypeVar, Union
+from uuid import UUID
 
 from pydantic import (
     AfterValidator,
@@ -34,6 +35,7 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "TEXT_PATTERN",
     "TIMESTAMP_PATTERN",
+    "UUID_PATTERN",
     "AccountName",
     "AccountType",
     "AssetClass",
@@ -60,6 +62,7 @@ __all__ = [
     "Symbol",
     "Text",
     "UtcDatetime",
+    "Uuid",
     "utc_now",
 ]
 
@@ -197,11 +200,12 @@ Text = Annotated[str, StorableText]
 MAX_JSON_DEPTH: Final = 32
 
 
-def _storable_json(value: object) -> object:
+def _storable_json(value: object, depth: int = 1) -> object:
+    """`value` if it is storable JSON at `depth` (1: the field's own level)."""
     # Iterative, so that a value nested far too deep is refused rather than overflowing.
-    stack: list[tuple[object, int]] = [(value, 1)]
+    stack: list[tuple[object, int]] = [(value, depth)]
     while stack:
-        item, depth = stack.pop()
+        item, level = stack.pop()
         if isinstance(item, float):
             if not math.isfinite(item):
                 raise PydanticCustomError(
@@ -210,7 +214,7 @@ def _storable_json(value: object) -> object:
         elif isinstance(item, str):
             _storable_text(item)
         elif isinstance(item, dict | list):
-            if depth > MAX_JSON_DEPTH:
+            if level > MAX_JSON_DEPTH:
                 raise PydanticCustomError(
                     "json_depth",
                     "JSON is nested deeper than {max_depth} levels",
@@ -220,9 +224,9 @@ def _storable_json(value: object) -> object:
                 for key, child in item.items():
                     if isinstance(key, str):
                         _storable_text(key)
-                    stack.append((child, depth + 1))
+                    stack.append((child, level + 1))
             else:
-                stack.extend((child, depth + 1) for child in item)
+                stack.extend((child, level + 1) for child in item)
     return value
 
 
@@ -241,34 +245,41 @@ _JsonText = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 _JsonScalar = Union[_JsonText, bool, int, float, None]  # noqa: UP007 (an alias's value)
 
 
-def _json_object_levels(depth: int) -> Any:
-    """The JSON Schema of a free-JSON object, unrolled: level n holds containers of level n - 1,
-    and the object itself is the last level."""
+def _json_levels(depth: int) -> Any:
+    """A JSON value at most `depth` levels deep, as types: level n holds containers of level
+    n - 1, level 0 scalars only."""
     level: Any = _JsonScalar
-    for remaining in range(1, depth):
+    for remaining in range(1, depth + 1):
         level = TypeAliasType(  # type: ignore[misc]
             f"JsonLevel{remaining}",
             Union[_JsonScalar, list[level], Annotated[dict[str, level], _TextKeys()]],  # noqa: UP007
         )
-    return Annotated[dict[str, level], _TextKeys()]
+    return level
 
 
-class _StorableJson:
-    """Annotation for a free-JSON object field (see MAX_JSON_DEPTH)."""
+class _JsonMember:
+    """Annotation for the values of a free-JSON object: validation walks each (above); the
+    JSON Schema is the unrolled levels, as JSON Schema has no depth keyword."""
 
     def __get_pydantic_core_schema__(
         self, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        # The JSON Schema comes from the unrolled levels (JSON Schema has no depth keyword);
-        # validation walks the value once, then pydantic checks the JSON types.
-        levels = handler.generate_schema(_json_object_levels(MAX_JSON_DEPTH))
+        levels = handler.generate_schema(_json_levels(MAX_JSON_DEPTH - 1))
         return core_schema.no_info_before_validator_function(
-            _storable_json, handler(source), json_schema_input_schema=levels
+            _storable_member, handler(source), json_schema_input_schema=levels
         )
 
 
-# A JSON object as jsonb stores it: `{}` up to MAX_JSON_DEPTH levels of nesting.
-JsonObject = Annotated[dict[str, JsonValue], _StorableJson()]
+def _storable_member(value: object) -> object:
+    return _storable_json(value, depth=2)
+
+
+# A JSON object as jsonb stores it: Text keys, values up to MAX_JSON_DEPTH levels of nesting
+# counting the object's own. Constraints added to it (Field(min_length=...)) are the object's.
+JsonObject = Annotated[
+    dict[Annotated[str, AfterValidator(_storable_text)], Annotated[JsonValue, _JsonMember()]],
+    _TextKeys(),
+]
 
 
 # Integers are JSON Schema integers: an int, or a float with no fraction (JSON does not tell
@@ -365,6 +376,27 @@ def _date_in(value: object) -> object:
 
 # A calendar date, YYYY-MM-DD (not a timestamp, not a number of seconds).
 IsoDate = Annotated[date, BeforeValidator(_date_in), _Pattern(DATE_PATTERN)]
+
+
+# Ids are UUIDs in their canonical text, 8-4-4-4-12 hex digits (JSON Schema's `uuid` format),
+# or UUID objects from Python; not the other spellings Python's UUID() would also read.
+UUID_PATTERN: Final = (
+    r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+)
+_UUID_TEXT = re.compile(UUID_PATTERN)
+
+
+def _uuid_in(value: object) -> object:
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str) and _UUID_TEXT.match(value):
+        return value
+    raise PydanticCustomError(
+        "uuid_format", "Input should be a UUID such as 9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d61"
+    )
+
+
+Uuid = Annotated[UUID, BeforeValidator(_uuid_in), _Pattern(UUID_PATTERN)]
 
 
 def utc_now() -> datetime:
