@@ -5,13 +5,14 @@ not held to sum to 100: they describe a portfolio an LLM summarised, and refusin
 split would only make it retry; the stored allocation maps (vocab) are strict.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from alex_schemas.vocab import (
     AssetClass,
     Money,
+    PatternKeys,
     Percent,
     Quantity,
     Region,
@@ -62,10 +63,10 @@ class RebalanceRecommendation(BaseModel):
 
     model_config = _LLM
 
-    current_allocation: dict[Symbol, Percent] = Field(
+    current_allocation: Annotated[dict[Symbol, Percent], PatternKeys] = Field(
         description="Current allocation, percent by instrument symbol."
     )
-    target_allocation: dict[Symbol, Percent] = Field(
+    target_allocation: Annotated[dict[Symbol, Percent], PatternKeys] = Field(
         description="Recommended allocation, percent by instrument symbol."
     )
     trades: list[Trade] = Field(description="Trades needed to reach the target allocation.")

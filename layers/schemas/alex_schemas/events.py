@@ -39,8 +39,7 @@ from pydantic_core import PydanticCustomError
 
 from alex_schemas.limits import within_payload_bytes
 from alex_schemas.payloads import (
-    ChartKey,
-    ChartSpec,
+    ChartsPayload,
     ReportPayload,
     RetirementPayload,
     SummaryPayload,
@@ -72,6 +71,7 @@ from alex_schemas.vocab import (
     JobType,
     JsonObject,
     Money,
+    Name,
     Price,
     Quantity,
     Rate,
@@ -182,7 +182,7 @@ class InstrumentIn(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     symbol: Symbol
-    name: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    name: Name
     instrument_type: InstrumentType
     current_price: Price | None = None
     allocation_regions: RegionAllocation = Field(default_factory=dict)
@@ -361,9 +361,7 @@ class UpdateCharts(JobEvent[JobSummary]):
     chart as it makes it."""
 
     type: Literal["UpdateCharts"] = "UpdateCharts"
-    charts_payload: Annotated[
-        dict[ChartKey, ChartSpec], Field(min_length=1, max_length=20), SizedPayload
-    ]
+    charts_payload: Annotated[ChartsPayload, Field(min_length=1, max_length=20), SizedPayload]
 
 
 class UpdateRetirement(JobEvent[JobSummary]):

@@ -10,7 +10,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
-from alex_schemas.vocab import ExactNumber, Percent, StorableText, Text, UtcDatetime, utc_now
+from alex_schemas.vocab import (
+    ExactNumber,
+    PatternKeys,
+    Percent,
+    StorableText,
+    Text,
+    UtcDatetime,
+    utc_now,
+)
 
 __all__ = [
     "ChartDataPoint",
@@ -27,7 +35,7 @@ _PAYLOAD = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 ChartType = Literal["pie", "bar", "donut", "horizontalBar", "line"]
 ChartKey = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$"), StorableText
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]{1,64}$"), StorableText
 ]
 # CSS hex colours: #RGB, #RGBA, #RRGGBB, #RRGGBBAA
 HexColor = Annotated[
@@ -71,7 +79,7 @@ class ChartSpec(BaseModel):
 
 
 # chart key (e.g. "asset_allocation") -> chart
-ChartsPayload = dict[ChartKey, ChartSpec]
+ChartsPayload = Annotated[dict[ChartKey, ChartSpec], PatternKeys]
 
 
 class RetirementPayload(BaseModel):

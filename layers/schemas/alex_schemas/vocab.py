@@ -33,6 +33,7 @@ __all__ = [
     "DECIMAL_STRING_PATTERN",
     "FLOAT_SIGNIFICANT_DIGITS",
     "MAX_JSON_DEPTH",
+    "NONBLANK_PATTERN",
     "TEXT_PATTERN",
     "TIMESTAMP_PATTERN",
     "UUID_PATTERN",
@@ -49,6 +50,8 @@ __all__ = [
     "JobType",
     "JsonObject",
     "Money",
+    "Name",
+    "PatternKeys",
     "Percent",
     "Price",
     "Quantity",
@@ -228,6 +231,25 @@ def _storable_json(value: object, depth: int = 1) -> object:
             else:
                 stack.extend((child, level + 1) for child in item)
     return value
+
+
+class _PatternKeys:
+    """JSON Schema of a map whose keys have a pattern: every key must match it. (pydantic
+    writes `patternProperties`, which leaves keys that do not match unchecked.)"""
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        by_pattern = json_schema.pop("patternProperties", None)
+        if by_pattern:
+            ((pattern, values),) = by_pattern.items()
+            json_schema["propertyNames"] = {"pattern": pattern}
+            json_schema["additionalProperties"] = values
+        return json_schema
+
+
+PatternKeys = _PatternKeys()
 
 
 class _TextKeys:
@@ -478,29 +500,37 @@ Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=10, decimal_places=6
 # --- identifiers and text ----------------------------------------------------------------
 
 # A field with its own pattern puts StorableText after it, so that the JSON Schema keeps that
-# pattern (which must exclude NUL itself: a test holds every pattern to it).
+# pattern (which must exclude NUL itself: a test holds every pattern to it). Whitespace in
+# patterns is spelt out: `\s` means different sets in Rust's, Python's and ECMAScript's regex.
+_SPACE = r"\t\n\x0b\x0c\r "
 ClerkUserId = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\s\x00]+$"), StorableText
+    str,
+    StringConstraints(min_length=1, max_length=255, pattern=rf"^[^{_SPACE}\x00]+$"),
+    StorableText,
 ]
 
+# Text with something besides spaces in it, kept as sent: the model never trims, so what it
+# accepts is exactly what the JSON Schema's lengths and pattern accept.
+NONBLANK_PATTERN: Final = rf"^[^\x00]*[^{_SPACE}\x00][^\x00]*$"
 
-# Upper-cased on the way in: tickers are case-insensitive, and one spelling per symbol keeps
-# the primary key (and ON CONFLICT) honest.
-def _normalise_symbol(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
+
+# Upper-cased once the pattern holds: tickers are case-insensitive, and one spelling per symbol
+# keeps the primary key (and ON CONFLICT) honest.
+def _normalise_symbol(value: str) -> str:
+    return value.upper()
 
 
 Symbol = Annotated[
     str,
-    # lower case allowed by the pattern for JSON Schema readers; it is upper-cased first here
+    # lower case allowed by the pattern; it is upper-cased after
     StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9^][A-Za-z0-9.\-^=/:_]*$"),
     StorableText,
-    # after the constraints, so it wraps them: it runs first
-    BeforeValidator(_normalise_symbol),
+    AfterValidator(_normalise_symbol),
 ]
-AccountName = Annotated[
-    Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=255, pattern=NONBLANK_PATTERN), StorableText
 ]
+AccountName = Name
 # Opaque paging token: pass back `next_cursor` verbatim; the function checks what it holds.
 Cursor = Annotated[Text, StringConstraints(min_length=1, max_length=512)]
 

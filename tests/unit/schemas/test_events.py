@@ -237,8 +237,11 @@ def test_created_ids_default_fresh_and_then_travel_with_the_event() -> None:
 
 
 def test_create_account_defaults_match_the_columns() -> None:
+    # names are kept as sent (the JSON Schema's lengths hold for what is stored), never blank
     account = CreateAccount(clerk_user_id="u", account_name="  Brokerage  ")
-    assert account.account_name == "Brokerage"
+    assert account.account_name == "  Brokerage  "
+    with pytest.raises(ValidationError):
+        CreateAccount(clerk_user_id="u", account_name=" \t ")
     assert account.cash_balance == Decimal(0)
     assert account.cash_interest == Decimal(0)
     assert account.account_type == "other"
@@ -261,14 +264,14 @@ def test_batches_take_one_to_five_hundred_rows() -> None:
 
 
 def test_a_symbol_may_appear_once_per_batch_after_normalisation() -> None:
-    # one statement cannot update a row twice: "spy" and "SPY " are the same row; the message
+    # one statement cannot update a row twice: "spy" and "SPY" are the same row; the message
     # names the position, never the symbol sent
     with pytest.raises(ValidationError, match="repeated at 1"):
         UpdatePrices.model_validate(
             {
                 "prices": [
                     {"symbol": "spy", "current_price": 1},
-                    {"symbol": "SPY ", "current_price": 2},
+                    {"symbol": "SPY", "current_price": 2},
                 ]
             }
         )

@@ -217,8 +217,11 @@ def test_aware_timestamps_are_normalised_to_utc() -> None:
 SYMBOL: TypeAdapter[str] = TypeAdapter(Symbol)
 
 
-def test_symbols_are_trimmed_and_upper_cased() -> None:
-    assert SYMBOL.validate_python("  brk.b ") == "BRK.B"
+def test_symbols_are_upper_cased_and_never_trimmed() -> None:
+    # trimming would make the model accept what the JSON Schema's pattern refuses
+    assert SYMBOL.validate_python("brk.b") == "BRK.B"
+    with pytest.raises(ValidationError):
+        SYMBOL.validate_python("  brk.b ")
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "A" * 21, "SP Y", "SPY;DROP", "$SPY"])
