@@ -16,7 +16,7 @@ import pytest
 from alex_data.gateway import SqlRunner
 from alex_data.handler import build_handler, logger
 from alex_data.problems import MAX_MESSAGE
-from alex_schemas.client import LocalLambdaContext
+from alex_data_dev.testing import LocalLambdaContext
 from alex_schemas.envelope import ErrorCode
 from alex_schemas.events import DataEvent, data_event_adapter
 from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 from alex_data.handler import build_handler
 from alex_data.problems import MAX_MESSAGE, describe_validation, unknown_event_type
-from alex_schemas.client import LocalLambdaContext
+from alex_data_dev.testing import LocalLambdaContext
 from alex_schemas.events import data_event_adapter
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
