@@ -391,7 +391,11 @@ class UpdateSummary(JobEvent[JobSummary]):
     patch: only the keys that were set."""
 
     type: Literal["UpdateSummary"] = "UpdateSummary"
-    summary_payload: Annotated[SummaryPayload, BeforeValidator(_summary_patch_in)]
+    summary_payload: Annotated[
+        SummaryPayload,
+        BeforeValidator(_summary_patch_in),
+        Field(json_schema_extra={"minProperties": 1}),
+    ]
 
     @field_validator("summary_payload")
     @classmethod

@@ -12,10 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 from alex_schemas.vocab import (
     ExactNumber,
+    JsonMember,
     PatternKeys,
     Percent,
     StorableText,
     Text,
+    TextKeysSchema,
     UtcDatetime,
     utc_now,
 )
@@ -99,8 +101,11 @@ class SummaryPayload(BaseModel):
     may add their own keys; those come back in `model_extra`.
     """
 
-    model_config = ConfigDict(defer_build=True, extra="allow", frozen=True)
-    __pydantic_extra__: dict[str, JsonValue] = Field(init=False)
+    # Extra keys are free JSON as jsonb stores it (JsonMember), their names Text.
+    model_config = ConfigDict(
+        defer_build=True, extra="allow", frozen=True, json_schema_extra=TextKeysSchema
+    )
+    __pydantic_extra__: dict[str, JsonMember] = Field(init=False)
 
     summary: Text | None = None
     key_findings: list[Text] | None = None

@@ -48,6 +48,7 @@ __all__ = [
     "IsoDate",
     "JobStatus",
     "JobType",
+    "JsonMember",
     "JsonObject",
     "Money",
     "Name",
@@ -64,6 +65,7 @@ __all__ = [
     "StrictInteger",
     "Symbol",
     "Text",
+    "TextKeysSchema",
     "UtcDatetime",
     "Uuid",
     "utc_now",
@@ -263,6 +265,11 @@ class _TextKeys:
         return json_schema
 
 
+def TextKeysSchema(schema: dict[str, Any]) -> None:
+    """`json_schema_extra` of a model whose extra keys are free JSON: keys are Text."""
+    schema["propertyNames"] = {"pattern": TEXT_PATTERN}
+
+
 _JsonText = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 _JsonScalar = Union[_JsonText, bool, int, float, None]  # noqa: UP007 (an alias's value)
 
@@ -296,10 +303,13 @@ def _storable_member(value: object) -> object:
     return _storable_json(value, depth=2)
 
 
+# One value of a free-JSON object (a member): storable, at most MAX_JSON_DEPTH - 1 levels deep.
+JsonMember = Annotated[JsonValue, _JsonMember()]
+
 # A JSON object as jsonb stores it: Text keys, values up to MAX_JSON_DEPTH levels of nesting
 # counting the object's own. Constraints added to it (Field(min_length=...)) are the object's.
 JsonObject = Annotated[
-    dict[Annotated[str, AfterValidator(_storable_text)], Annotated[JsonValue, _JsonMember()]],
+    dict[Annotated[str, AfterValidator(_storable_text)], JsonMember],
     _TextKeys(),
 ]
 
