@@ -8,10 +8,9 @@ import json
 import re
 import signal
 import subprocess
-import threading
 from pathlib import Path
 
-import pytest
+from tests.integration.serve_output import read_exports
 
 REPO = Path(__file__).resolve().parents[2]
 SERVE_BLOCK = "make serve"
@@ -47,20 +46,8 @@ def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    assert process.stdout is not None
-    exports: list[str] = []
-    watchdog = threading.Timer(60, process.kill)
-    watchdog.start()
-    try:
-        while line := process.stdout.readline():
-            if line.startswith("READY"):
-                return process, exports
-            if line.startswith("export "):
-                exports.append(line.rstrip("\n"))
-    finally:
-        watchdog.cancel()
-    process.kill()
-    pytest.fail(f"serve printed no READY line (exports so far: {exports})")
+    exports, _ = read_exports(process)
+    return process, [f"export {name}={value}" for name, value in exports.items()]
 
 
 def test_the_serve_block_is_what_make_serve_runs() -> None:

@@ -8,11 +8,11 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 
-import boto3
 import pytest
 from alex_data_dev import main_job
+
+from tests.integration.serve_output import rds_data_client, read_exports
 
 
 def test_the_main_job_plays_the_whole_lifecycle_in_one_call_per_event() -> None:
@@ -69,25 +69,11 @@ def test_keep_leaves_the_endpoint_and_the_jobs_data_up_until_a_signal() -> None:
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    assert process.stdout is not None
-    exports: dict[str, str] = {}
-    watchdog = threading.Timer(120, process.kill)
-    watchdog.start()
     try:
-        while line := process.stdout.readline():
-            if found := re.fullmatch(r"\s+export (\w+)=(\S+)\n", line):
-                exports[found.group(1)] = found.group(2)
-            if line.startswith("Ctrl-C"):
-                break
+        exports, _ = read_exports(process, until="Ctrl-C", only_exports=False)
         assert len(exports) == 4, exports
         # When a client asks for the job after the run
-        client = boto3.client(
-            "rds-data",
-            endpoint_url=exports["AWS_ENDPOINT_URL_RDS_DATA"],
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        client = rds_data_client(exports)
         answer = client.execute_statement(
             resourceArn=exports["AURORA_CLUSTER_ARN"],
             secretArn=exports["AURORA_SECRET_ARN"],
@@ -99,10 +85,9 @@ def test_keep_leaves_the_endpoint_and_the_jobs_data_up_until_a_signal() -> None:
         assert answer["records"] == [[{"stringValue": "completed"}]]
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+        assert process.stdout is not None
         assert "files removed" in process.stdout.read()
     finally:
-        watchdog.cancel()
         if process.poll() is None:
             process.kill()
             process.wait()
-        process.stdout.close()

@@ -9,33 +9,14 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
-import boto3
 import psycopg
 import pytest
 from alex_data_dev.postgres import ThrowawayPostgres
 from alex_schemas.limits import ROW_TOO_LARGE
 
-
-def _read_until_ready(process: subprocess.Popen[str]) -> tuple[dict[str, str], str]:
-    """The exports printed before READY, and the READY line."""
-    assert process.stdout is not None
-    exports: dict[str, str] = {}
-    # A server that never gets READY is killed, which ends the read below instead of the run.
-    watchdog = threading.Timer(60, process.kill)
-    watchdog.start()
-    try:
-        while line := process.stdout.readline():
-            if line.startswith("READY"):
-                return exports, line
-            match = re.fullmatch(r"export (\w+)=(\S+)\n", line)
-            assert match, f"unexpected line before READY: {line!r}"
-            exports[match.group(1)] = match.group(2)
-    finally:
-        watchdog.cancel()
-    pytest.fail(f"no READY line; got {exports}")
+from tests.integration.serve_output import rds_data_client, read_exports
 
 
 @pytest.mark.parametrize(
@@ -60,7 +41,7 @@ def test_serve_prints_exports_serves_and_cleans_up_on_signal(
         text=True,
     )
     try:
-        exports, ready = _read_until_ready(process)
+        exports, ready = read_exports(process)
         # Then it printed the four exports
         assert set(exports) == {
             "AWS_ENDPOINT_URL_RDS_DATA",
@@ -75,13 +56,7 @@ def test_serve_prints_exports_serves_and_cleans_up_on_signal(
         socket_dir = Path(found.group(1))
         assert socket_dir.is_dir()
         # And a stock boto3 client configured from them runs a query
-        client = boto3.client(
-            "rds-data",
-            endpoint_url=exports["AWS_ENDPOINT_URL_RDS_DATA"],
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        client = rds_data_client(exports)
         if "--sam-env-vars" in extra:
             # And the SAM file aims the same server from a container's point of view
             env = json.loads((tmp_path / "env.json").read_text())["Parameters"]
@@ -135,14 +110,8 @@ def test_serve_logs_requests_prints_psql_and_stops_on_sighup() -> None:
         text=True,
     )
     try:
-        exports, ready = _read_until_ready(process)
-        client = boto3.client(
-            "rds-data",
-            endpoint_url=exports["AWS_ENDPOINT_URL_RDS_DATA"],
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        exports, ready = read_exports(process)
+        client = rds_data_client(exports)
         client.execute_statement(
             resourceArn=exports["AURORA_CLUSTER_ARN"],
             secretArn=exports["AURORA_SECRET_ARN"],
@@ -206,7 +175,7 @@ def test_a_killed_servers_cluster_is_removed_by_the_next_start(
         text=True,
     )
     try:
-        _, ready = _read_until_ready(process)
+        _, ready = read_exports(process)
     finally:
         process.kill()
         process.wait()
