@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from alex_data.gateway import SqlRunner
+from alex_data.sql_runner import SqlRunner
 from alex_schemas.events import DataEvent, parse_event
 from pydantic import BaseModel
 

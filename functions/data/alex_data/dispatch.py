@@ -18,7 +18,7 @@ from alex_schemas.errors import InternalError
 from alex_schemas.events import DataEvent, Event
 from alex_schemas.results import Result
 
-from alex_data.gateway import SqlRunner
+from alex_data.sql_runner import SqlRunner
 
 __all__ = ["OPERATIONS", "Operation", "dispatch", "load_all"]
 

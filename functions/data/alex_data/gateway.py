@@ -2,8 +2,8 @@
 
 This is the only module that builds an AWS client (botocore's, inside `get_gateway`, so tests
 never need one).
-`Gateway` wraps an injected rds-data client and implements `SqlRunner`, the interface the
-repositories code against:
+`Gateway` wraps an injected rds-data client and implements `SqlRunner` (`alex_data.sql_runner`),
+the interface the repositories code against:
 
 - `rows`/`one` decode records positionally into a row model, `documents`/`document` validate
   one JSON document per row (built in SQL), `execute` answers numberOfRecordsUpdated; each is
@@ -20,7 +20,8 @@ repositories code against:
   if the block completes (checking the status text), rolls back otherwise;
 - transient failures (DatabaseResumingException, throttling, 5xx, connection errors) are retried
   with capped exponential backoff and jitter, for as long as the deadline allows; every other
-  failure is translated once into `alex_schemas.errors` (`raise ... from exc`);
+  failure is translated once into `alex_schemas.errors` (`alex_data.translation`,
+  `raise ... from exc`);
 - `calls` counts the requests sent (each one a round trip, retries included).
 
 Deadlines: Lambda stops an invocation when its time is up, so retrying must stop first. The
@@ -33,26 +34,21 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, cast
 
 from alex_schemas.errors import (
-    ConflictError,
     DataError,
     InternalError,
-    NotFoundError,
     UnavailableError,
     ValidationFailedError,
 )
-from alex_schemas.limits import DATA_API_REQUEST_BYTES, ROW_TOO_LARGE
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
-from pydantic import BaseModel
+from alex_schemas.limits import DATA_API_REQUEST_BYTES
+from botocore.exceptions import BotoCoreError, ClientError
 
 from alex_data.codec import (
     FieldValue,
@@ -63,43 +59,18 @@ from alex_data.codec import (
     field_value,
 )
 from alex_data.settings import Settings, SettingsError, get_settings
+from alex_data.sql_runner import M, Params, SqlRunner
+from alex_data.translation import ResponseTooLarge, error_code, translate_error
 
 __all__ = [
     "DataApiClient",
     "Gateway",
-    "Params",
-    "ResponseTooLarge",
     "RetryPolicy",
-    "SqlRunner",
     "data_api_client_factory",
     "get_gateway",
-    "translate_error",
 ]
 
 log = logging.getLogger(__name__)
-
-M = TypeVar("M", bound=BaseModel)
-Params = Mapping[str, object] | None
-
-
-class SqlRunner(Protocol):
-    """What repositories need from the database: static SQL, named parameters, typed rows."""
-
-    def rows(self, sql: str, params: Params, model: type[M]) -> list[M]: ...
-
-    def one(self, sql: str, params: Params, model: type[M]) -> M | None: ...
-
-    def documents(self, sql: str, params: Params, model: type[M]) -> list[M]: ...
-
-    def document(self, sql: str, params: Params, model: type[M]) -> M | None: ...
-
-    def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]: ...
-
-    def chunked_document(self, sql: str, params: Params, model: type[M]) -> M | None: ...
-
-    def execute(self, sql: str, params: Params = None) -> int: ...
-
-    def transaction(self) -> AbstractContextManager[SqlRunner]: ...
 
 
 class DataApiClient(Protocol):
@@ -112,14 +83,6 @@ class DataApiClient(Protocol):
     def commit_transaction(self, **kwargs: Any) -> Mapping[str, Any]: ...
 
     def rollback_transaction(self, **kwargs: Any) -> Mapping[str, Any]: ...
-
-
-class ResponseTooLarge(InternalError):
-    """The result exceeded the Data API's 1 MiB response limit (a paged read halves its page)."""
-
-
-class RowTooLarge(InternalError):
-    """A result row exceeded the Data API's 64 KB row limit: a statement broke its row budget."""
 
 
 @dataclass(frozen=True)
@@ -141,157 +104,6 @@ class RetryPolicy:
     def delay(self, retry: int, jitter: float) -> float:
         ceiling = min(self.cap_seconds, self.base_seconds * 2.0**retry)
         return ceiling / 2 + ceiling / 2 * jitter
-
-
-# --- error translation ------------------------------------------------------------------------
-
-_THROTTLING = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "ProvisionedThroughputExceededException",
-    }
-)
-# The request was not served: the same request may well succeed in a moment.
-_TRANSIENT = frozenset(
-    {
-        "DatabaseResumingException",
-        "DatabaseUnavailableException",
-        "ServiceUnavailableError",
-        "ServiceUnavailableException",
-        "InternalServerErrorException",
-        "InvalidResourceStateException",
-        "SecretsErrorException",
-    }
-)
-_SQLSTATE = re.compile(r"SQLState:\s*([0-9A-Z]{5})")
-_TOO_LARGE = re.compile(r"response size limit|response (is )?too large|exceed\w* .*1 ?MiB", re.I)
-# SQLSTATEs worth retrying as a whole statement: serialization failure, deadlock, lock timeout,
-# the server shutting down or out of resources, connection trouble.
-_SQL_TRANSIENT_PREFIXES = ("40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53", "08")
-
-
-@dataclass(frozen=True)
-class Translation:
-    error: DataError
-    # retrying the same request may help
-    transient: bool = False
-    # transient only when the statement runs on its own: inside a transaction the database has
-    # aborted the whole transaction, so only the caller can start over
-    statement_transient: bool = False
-
-
-def translate_error(exc: Exception) -> Translation:
-    """The domain error for a botocore failure (and whether retrying the request may help)."""
-    if isinstance(exc, ClientError):
-        return _translate_client_error(exc)
-    if isinstance(exc, BotoConnectionError | HTTPClientError):
-        url = exc.kwargs.get("endpoint_url")
-        where = f" at {url}" if url else ""
-        return Translation(
-            UnavailableError(f"the Data API could not be reached{where}"), transient=True
-        )
-    if isinstance(exc, BotoCoreError):
-        return Translation(InternalError("the Data API client failed", detail=str(exc)))
-    return Translation(
-        InternalError("unexpected failure calling the Data API", detail=type(exc).__name__)
-    )
-
-
-def _translate_client_error(exc: ClientError) -> Translation:
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", ""))
-    message = str(error.get("Message", ""))
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    if code == "DatabaseResumingException":
-        return Translation(UnavailableError("the database is resuming; try again shortly"), True)
-    if code in _THROTTLING:
-        return Translation(UnavailableError("the Data API is throttling requests"), transient=True)
-    if code in _TRANSIENT or status >= 500:
-        return Translation(
-            UnavailableError("the database is temporarily unavailable"), transient=True
-        )
-    if ROW_TOO_LARGE in message:
-        return Translation(RowTooLarge("a result row exceeds the Data API's 64 KB row limit"))
-    if _TOO_LARGE.search(message):
-        return Translation(ResponseTooLarge("the result exceeds the Data API's 1 MiB limit"))
-    if code == "StatementTimeoutException":
-        return Translation(UnavailableError("the statement timed out"))
-    if code == "TransactionNotFoundException":
-        return Translation(UnavailableError("the transaction expired before it finished"))
-    if code in {"DatabaseErrorException", "BadRequestException"}:
-        return _translate_sql_error(message)
-    # Access denied, bad ARN or secret, HTTP endpoint disabled: the deployment is wrong.
-    return Translation(
-        InternalError(
-            "the database is not reachable with this configuration", detail=f"{code}: {message}"
-        )
-    )
-
-
-# Aurora's Data API ends a PostgreSQL error with "; SQLState: NNNNN". Where that suffix is missing
-# (a local endpoint, an older API version) PostgreSQL's own primary message still names the
-# class of error; these are its fixed English texts.
-_SQLSTATE_BY_MESSAGE = (
-    ("duplicate key value violates unique constraint", "23505"),
-    ("violates foreign key constraint", "23503"),
-    ("violates check constraint", "23514"),
-    ("violates not-null constraint", "23502"),
-    ("violates exclusion constraint", "23P01"),
-    ("invalid input syntax", "22P02"),
-    ("out of range", "22003"),
-    ("could not serialize access", "40001"),
-    ("deadlock detected", "40P01"),
-)
-
-
-def _sqlstate(message: str) -> str:
-    match = _SQLSTATE.search(message)
-    if match:
-        return match.group(1)
-    primary = message.splitlines()[0] if message else ""
-    for text, state in _SQLSTATE_BY_MESSAGE:
-        if text in primary:
-            return state
-    return ""
-
-
-def _translate_sql_error(message: str) -> Translation:
-    state = _sqlstate(message)
-    reason = _primary_message(message)
-    if state == "23505":
-        return Translation(ConflictError(f"already exists: {reason}"))
-    if state == "23503":
-        if "still referenced" in message:
-            return Translation(ConflictError(f"still in use: {reason}"))
-        return Translation(NotFoundError(f"refers to something that does not exist: {reason}"))
-    if state in {"23514", "23502", "23P01"} or state.startswith("22"):
-        return Translation(ValidationFailedError(f"rejected by the database: {reason}"))
-    if state == "P0002":
-        return Translation(NotFoundError(reason))
-    if state.startswith(_SQL_TRANSIENT_PREFIXES):
-        return Translation(
-            UnavailableError("the database could not complete the statement now; try again"),
-            statement_transient=True,
-        )
-    if state == "57014":
-        return Translation(UnavailableError("the statement was cancelled (timeout)"))
-    # PostgreSQL's primary message only: its Detail lines may quote the row's values.
-    return Translation(
-        InternalError(
-            "the database rejected a statement",
-            detail=f"SQLSTATE {state or 'unknown'}: {reason}",
-        )
-    )
-
-
-def _primary_message(message: str) -> str:
-    # "ERROR: new row ... violates check constraint \"x\"\n  Detail: ...; SQLState: 23514"
-    lines = message.split("; SQLState")[0].splitlines()
-    first = lines[0] if lines else ""
-    return first.removeprefix("ERROR:").strip() or "invalid value"
 
 
 # --- the gateway ------------------------------------------------------------------------------
@@ -410,18 +222,12 @@ class Gateway:
                 log.warning(
                     "Data API %s failed (%s), retry %d in %.2fs",
                     operation,
-                    _error_code(exc),
+                    error_code(exc),
                     retry + 1,
                     wait,
                 )
                 self._sleep(wait)
                 retry += 1
-
-
-def _error_code(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        return str(exc.response.get("Error", {}).get("Code", "ClientError"))
-    return type(exc).__name__
 
 
 # Paged statements take :page_start (rows already read) and :page_rows. A page of documents

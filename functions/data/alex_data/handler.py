@@ -54,8 +54,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
 from alex_data import snapstart
-from alex_data.gateway import SqlRunner, get_gateway
+from alex_data.gateway import get_gateway
 from alex_data.problems import describe_validation, event_type_name
+from alex_data.sql_runner import SqlRunner
 from alex_data.tracing import build_tracer
 
 if TYPE_CHECKING:

@@ -27,8 +27,8 @@ from importlib import resources
 from alex_schemas.errors import InternalError
 from pydantic import BaseModel
 
-from alex_data.gateway import SqlRunner
 from alex_data.sql_lexer import Kind, tokenize
+from alex_data.sql_runner import SqlRunner
 
 __all__ = ["Migration", "apply_migrations", "load_migrations", "split_statements"]
 

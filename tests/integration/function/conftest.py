@@ -13,7 +13,8 @@ from typing import Any, TypeVar, cast
 import boto3
 import pytest
 from alex_data.dispatch import dispatch
-from alex_data.gateway import DataApiClient, Gateway, SqlRunner
+from alex_data.gateway import DataApiClient, Gateway
+from alex_data.sql_runner import SqlRunner
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_schemas.events import Event, UpsertUser
 from alex_schemas.results import Result

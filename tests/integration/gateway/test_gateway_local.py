@@ -13,9 +13,10 @@ from uuid import UUID, uuid4
 
 import pytest
 from alex_data.codec import JsonColumn, UtcDatetime
-from alex_data.gateway import Gateway, RetryPolicy, RowTooLarge
+from alex_data.gateway import Gateway, RetryPolicy
 from alex_data.migrate import Migration, apply_migrations, load_migrations
 from alex_data.settings import Settings
+from alex_data.translation import RowTooLarge
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_schemas.errors import (
     ConflictError,

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from alex_data.gateway import Gateway, RetryPolicy, get_gateway, translate_error
+from alex_data.gateway import Gateway, RetryPolicy, get_gateway
 from alex_data.settings import Settings, SettingsError, get_settings
+from alex_data.translation import translate_error
 from alex_schemas.errors import (
     ConflictError,
     DataError,

@@ -7,8 +7,8 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
 
 import pytest
-from alex_data.gateway import Params, SqlRunner
 from alex_data.migrate import Migration, apply_migrations, load_migrations, split_statements
+from alex_data.sql_runner import Params, SqlRunner
 from alex_schemas.errors import InternalError
 from pydantic import BaseModel
 

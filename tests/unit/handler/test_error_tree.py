@@ -12,8 +12,8 @@ import alex_data
 import alex_data.dispatch
 import pytest
 from alex_data.dispatch import Operation
-from alex_data.gateway import SqlRunner
 from alex_data.handler import build_handler
+from alex_data.sql_runner import SqlRunner
 from alex_data_dev.testing import InProcessTransport, LocalLambdaContext
 from alex_schemas import errors
 from alex_schemas.client import DataClient

@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
-from alex_data.gateway import SqlRunner
 from alex_data.handler import Dispatcher, build_handler, is_sqs_batch, logger
+from alex_data.sql_runner import SqlRunner
 from alex_data_dev.testing import LocalLambdaContext
 from alex_schemas.errors import (
     ConflictError,

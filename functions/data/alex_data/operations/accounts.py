@@ -18,10 +18,10 @@ from alex_schemas.events import (
 )
 from alex_schemas.results import AccountView, Deleted, Portfolio, PositionView
 
-from alex_data.gateway import SqlRunner
 from alex_data.repositories.accounts import ACCOUNT_FIELDS, AccountRepository
 from alex_data.repositories.portfolio import PortfolioRepository
 from alex_data.repositories.positions import PositionRepository
+from alex_data.sql_runner import SqlRunner
 
 
 def create_account(event: CreateAccount, db: SqlRunner) -> AccountView:

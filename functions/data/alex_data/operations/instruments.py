@@ -5,8 +5,8 @@ from __future__ import annotations
 from alex_schemas.events import GetInstruments, ListInstruments, UpdatePrices, UpsertInstruments
 from alex_schemas.results import InstrumentList, InstrumentPage, InstrumentsUpserted, PricesUpdated
 
-from alex_data.gateway import SqlRunner
 from alex_data.repositories.instruments import InstrumentRepository
+from alex_data.sql_runner import SqlRunner
 
 
 def upsert_instruments(event: UpsertInstruments, db: SqlRunner) -> InstrumentsUpserted:

@@ -36,8 +36,8 @@ from alex_schemas.limits import JOB_PAYLOADS_BYTES
 from alex_schemas.results import JobPage, JobSummary, JobView
 from alex_schemas.vocab import JobStatus
 
-from alex_data.gateway import SqlRunner
 from alex_data.repositories.jobs import JobRepository, PayloadSlot
+from alex_data.sql_runner import SqlRunner
 
 
 def _not_found(event: JobEvent[JobSummary] | JobEvent[JobView]) -> NotFoundError:

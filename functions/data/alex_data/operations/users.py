@@ -6,8 +6,8 @@ from alex_schemas.errors import NotFoundError
 from alex_schemas.events import GetUser, UpsertUser
 from alex_schemas.results import UserView
 
-from alex_data.gateway import SqlRunner
 from alex_data.repositories.users import USER_FIELDS, UserRepository
+from alex_data.sql_runner import SqlRunner
 
 
 def upsert_user(event: UpsertUser, db: SqlRunner) -> UserView:

@@ -9,8 +9,8 @@ from uuid import UUID
 from alex_schemas.results import AccountView
 from alex_schemas.vocab import AccountType
 
-from alex_data.gateway import SqlRunner
 from alex_data.rows import AccountCreation
+from alex_data.sql_runner import SqlRunner
 
 # The caller supplies the id. A redelivered CreateAccount meets its own row in ON CONFLICT,
 # whose no-op update (the trigger leaves updated_at alone) returns that row as stored, even

@@ -14,9 +14,9 @@ from alex_schemas.results import (
 )
 from alex_schemas.vocab import InstrumentType
 
-from alex_data.gateway import SqlRunner
 from alex_data.repositories.paging import decode_cursor, encode_cursor
 from alex_data.rows import InstrumentLookup
+from alex_data.sql_runner import SqlRunner
 
 # One statement for the whole batch: the rows travel as one JSON array. A row without a price
 # keeps the stored price, and an empty allocation map ("not known") keeps the stored map, so

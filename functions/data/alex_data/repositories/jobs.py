@@ -21,9 +21,9 @@ from alex_schemas.results import JobSummary
 from alex_schemas.vocab import JobStatus, JobType
 from pydantic import JsonValue
 
-from alex_data.gateway import SqlRunner
 from alex_data.repositories.paging import decode_cursor, encode_cursor
 from alex_data.rows import JobChange, JobCreation, JobRecord
+from alex_data.sql_runner import SqlRunner
 
 # As CREATE_ACCOUNT: a redelivery meets its own job in ON CONFLICT and answers it as stored.
 CREATE_JOB = """

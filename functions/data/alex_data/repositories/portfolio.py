@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alex_schemas.results import Portfolio
 
-from alex_data.gateway import SqlRunner
+from alex_data.sql_runner import SqlRunner
 
 # One JSON document: the user, each account (oldest first) with its positions (by symbol: what
 # is held, how much, as of when), and every instrument held, once, keyed by symbol. It comes

@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from alex_data.gateway import SqlRunner
 from alex_data.rows import PositionWrite
+from alex_data.sql_runner import SqlRunner
 
 # The account must be the user's and the symbol a known instrument; the document says which
 # was missing. ON CONFLICT always returns the stored row (also when a duplicate committed while

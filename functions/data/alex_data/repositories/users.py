@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from alex_schemas.errors import InternalError
 from alex_schemas.results import UserView
 
-from alex_data.gateway import SqlRunner
+from alex_data.sql_runner import SqlRunner
 
 # Insert, or update only the fields present in :fields (jsonb_populate_record over the stored
 # row keeps the others). On insert an absent target takes the seed's default, spelt out again
