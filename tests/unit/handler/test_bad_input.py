@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pytest
-from alex_data.gateway import SqlRunner
 from alex_data.handler import build_handler, logger
 from alex_data.problems import MAX_MESSAGE
+from alex_data.sql_runner import SqlRunner
 from alex_data_dev.testing import LocalLambdaContext
 from alex_schemas.envelope import ErrorCode
 from alex_schemas.events import DataEvent, data_event_adapter
