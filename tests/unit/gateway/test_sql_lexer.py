@@ -8,8 +8,10 @@ from alex_data.migrate import split_statements
 from alex_data.sql_lexer import Kind, Token, tokenize
 from alex_data_dev.local_data_api.sqlparams import scan
 from alex_schemas.errors import InternalError
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.unit.sql_text import names, opaque
 
 # Each holds `;`, `:name`-like text or `--`/`/*` inside, none of which may act as such.
 SHARED_CASES = [
@@ -119,32 +121,6 @@ def test_a_statement_of_only_comments_counts_for_neither() -> None:
 
 
 # --- properties ---------------------------------------------------------------------------------
-
-names = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True)
-inner = st.text(alphabet=st.sampled_from(list("ab :;_$-/*x\n'\"\\")), max_size=12)
-
-
-@st.composite
-def opaque(draw: st.DrawFn) -> str:
-    """A lexical element whose contents neither reader may act on."""
-    kind = draw(st.sampled_from(["string", "estring", "ident", "line", "block", "dollar", "cast"]))
-    body = draw(inner)
-    if kind == "string":
-        return "'" + body.replace("\\", "").replace("'", "''") + "'"
-    if kind == "estring":
-        return "E'" + body.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if kind == "ident":
-        return '"' + body.replace('"', '""') + '"'
-    if kind == "line":
-        return "--" + body.replace("\n", " ") + "\n"
-    if kind == "block":
-        return "/*" + body.replace("/", "") + " */"
-    if kind == "dollar":
-        tag = "$" + draw(st.from_regex(r"([a-z_][a-z0-9_]{0,4})?", fullmatch=True)) + "$"
-        assume(tag not in body)
-        return tag + body + tag
-    return "x::" + draw(names)
-
 
 element = st.one_of(opaque(), names.map(lambda n: ":" + n))
 
