@@ -265,7 +265,8 @@ class Bench:
 
     def answer_bytes(self) -> int:
         """The size of the last answer as Lambda would return it (JSON)."""
-        return len(json.dumps(self.probe.answer).encode())
+        answer = self.probe.answer
+        return len(answer if isinstance(answer, bytes) else json.dumps(answer).encode())
 
     def peak_mib(self, event: Event[Any], runs: int = MEMORY_RUNS) -> float:
         """The handler's tracemalloc peak for `event`, MiB (max of a few runs)."""

@@ -32,6 +32,7 @@ from typing import Any
 
 import boto3
 import psycopg
+from alex_data.gateway import _CHUNK_PAGE_ROWS
 from alex_data.repositories.portfolio import GET_PORTFOLIO
 from alex_data.repositories.users import GET_USER
 from alex_data_dev.testing import LocalLambdaContext
@@ -82,7 +83,7 @@ def _cases(conn: psycopg.Connection[Any]) -> list[Case]:
         user = _seed(conn, accounts, per_account)
         page = [
             {"name": "page_start", "value": {"longValue": 0}},
-            {"name": "page_rows", "value": {"longValue": 100}},
+            {"name": "page_rows", "value": {"longValue": _CHUNK_PAGE_ROWS}},
         ]
         cases.append(
             Case(
@@ -117,8 +118,11 @@ def _floor(client: Any, case: Case) -> Callable[[], object]:
 
     def run() -> object:
         records = client.execute_statement(**request)["records"]
-        # the document's text: its one column, or the chunk column of each (digest, chunk) row
-        return json.loads("".join(record[-1]["stringValue"] for record in records))
+        if case.sql == GET_PORTFOLIO:
+            # (digest, chunk) rows, one page of them: the bytes joined, then decoded
+            assert len(records) < _CHUNK_PAGE_ROWS, "the document takes more than one page"
+            return json.loads(b"".join(record[1]["blobValue"] for record in records))
+        return json.loads(records[0][0]["stringValue"])
 
     return run
 

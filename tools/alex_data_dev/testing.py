@@ -79,7 +79,9 @@ class InProcessTransport:
         self.queue_name = queue_name
 
     def invoke(self, payload: bytes) -> bytes:
-        return json.dumps(self._run(json.loads(payload))).encode()
+        answer = self._run(json.loads(payload))
+        # What Lambda's runtime sends back: bytes as they are, anything else JSON-encoded.
+        return answer if isinstance(answer, bytes) else json.dumps(answer).encode()
 
     def send(self, body: str) -> str:
         return self.send_batch([body])[0]

@@ -179,9 +179,16 @@ class DataFunction:
         self,
         dispatcher: Dispatcher | None = None,
         database: Callable[[], Database] = get_gateway,
+        *,
+        json_answers: bool = False,
     ) -> None:
         self._dispatch = dispatcher or _default_dispatch
         self._database = database
+        # Lambda's entry point answers a direct invoke's result as the envelope's JSON bytes,
+        # which the runtime sends as they are (awslambdaric's marshaller passes bytes through):
+        # the result is serialized once, by pydantic-core, never dumped to dicts for the runtime
+        # to encode again. Other answers stay dicts, which the runtime encodes.
+        self._json_answers = json_answers
         self._processor: RecordProcessor | None = None
         # The last SQS batch's failed records, for tools that show them (`alex-data invoke`);
         # the answer itself carries only the ids.
@@ -199,7 +206,7 @@ class DataFunction:
 
     # --- direct invoke ---
 
-    def direct(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+    def direct(self, event: Any, context: LambdaContext) -> dict[str, Any] | bytes:
         metrics.add_metric(name="Records", unit=MetricUnit.Count, value=1)
         try:
             parsed = _parse_direct(event)
@@ -218,6 +225,15 @@ class DataFunction:
             logger.set_correlation_id(str(job_id))
         try:
             result = self._run(parsed, context)
+            if self._json_answers:
+                body = (
+                    b'{"ok":true,"result":' + result.__pydantic_serializer__.to_json(result) + b"}"
+                )
+                return (
+                    body
+                    if len(body) <= LAMBDA_SYNC_PAYLOAD_BYTES
+                    else _too_large(len(body), parsed.type)
+                )
             answer = {"ok": True, "result": result.model_dump(mode="json")}
             return _within_the_invoke_response(answer, parsed.type)
         except DataError as exc:
@@ -345,8 +361,10 @@ def _within_the_invoke_response(answer: dict[str, Any], event_type: str) -> dict
     """The answer, or an error if Lambda could not return it (6 MB, as its runtime encodes
     it: JSON with non-ASCII escaped, the larger way)."""
     size = len(json.dumps(answer))
-    if size <= LAMBDA_SYNC_PAYLOAD_BYTES:
-        return answer
+    return answer if size <= LAMBDA_SYNC_PAYLOAD_BYTES else _too_large(size, event_type)
+
+
+def _too_large(size: int, event_type: str) -> dict[str, Any]:
     logger.warning("answer too large", extra={"event_type": event_type, "bytes": size})
     return error_envelope(
         ErrorCode.VALIDATION_ERROR,
@@ -359,9 +377,11 @@ def _within_the_invoke_response(answer: dict[str, Any], event_type: str) -> dict
 def build_handler(
     dispatcher: Dispatcher | None = None,
     database: Callable[[], Database] = get_gateway,
+    *,
+    json_answers: bool = False,
 ) -> LambdaHandler:
     """The decorated entry point around a `DataFunction` (tests build one with fakes)."""
-    return decorate(DataFunction(dispatcher, database))
+    return decorate(DataFunction(dispatcher, database, json_answers=json_answers))
 
 
 def decorate(function: DataFunction) -> LambdaHandler:
@@ -390,6 +410,6 @@ def decorate(function: DataFunction) -> LambdaHandler:
     return cast(LambdaHandler, guarded)
 
 
-lambda_handler = build_handler()
+lambda_handler = build_handler(json_answers=True)
 # Under SnapStart, Lambda runs these before the snapshot and after each restore.
 snapstart.register()
