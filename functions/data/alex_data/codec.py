@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -118,6 +119,19 @@ def _timestamp_text(name: str, value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
+def _float_text(value: float) -> str:
+    """A float as JSON that jsonb keeps a float: plain digits with a fraction.
+
+    jsonb stores numbers as `numeric`, which prints 1e300 as 301 digits and 60.0 as 60.0 but
+    1.0e2 as 100: written as its shortest repr's digits with at least one fractional digit, a
+    float comes back with a point, so it reads back as the float it was (see rows.JobRecord).
+    """
+    if not math.isfinite(value):
+        raise TypeError(f"{value} is not a number JSON or jsonb can hold")
+    text = format(Decimal(repr(value)), "f")
+    return text if "." in text else text + ".0"
+
+
 def to_json_text(value: object) -> str:
     """JSON text for a json/jsonb parameter.
 
@@ -136,7 +150,7 @@ def _json_parts(value: object) -> list[str]:  # noqa: C901
     if value is None or isinstance(value, bool | int | str):
         return [json.dumps(value)]
     if isinstance(value, float):
-        return [json.dumps(value, allow_nan=False)]
+        return [_float_text(value)]
     if isinstance(value, Decimal):
         return [_decimal_text("json", value)]
     if isinstance(value, UUID):

@@ -24,8 +24,10 @@ __all__ = [
 
 
 def _plain_json(value: object) -> object:
+    # A number read with a point or an exponent was written as a float (codec._float_text
+    # always writes one); an integer stays the int json.loads made of it.
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return float(value)
     if isinstance(value, dict):
         return {key: _plain_json(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -37,8 +39,8 @@ class JobRecord(JobView):
     """A stored job as `JobView`, read from a document whose numbers are exact decimals.
 
     The free-form parts, `request_payload` (`JsonValue`, which admits no Decimal) and the
-    summary's own keys (kept as given), get their numbers back as the JSON numbers they were
-    (int or float), so a caller reads back the JSON types it wrote.
+    summary's own keys (kept as given), get their numbers back as the JSON numbers they were:
+    an integer as an int, a float (written with a point) as that float, exactly.
     """
 
     @field_validator("request_payload", "summary_payload", mode="before")

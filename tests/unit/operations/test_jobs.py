@@ -220,7 +220,13 @@ def test_a_job_id_another_user_took_meanwhile_is_retryable() -> None:
 
 def test_get_job_keeps_free_form_numbers_as_json_numbers() -> None:
     # The gateway reads JSON numbers as exact decimals; a free-form payload gets JSON back.
-    summary = {"summary": "ok", "equity_share": Decimal("0.82"), "accounts": Decimal(2)}
+    # (as loads_exact reads them: an integer as an int, a number with a point as a Decimal)
+    summary = {
+        "summary": "ok",
+        "equity_share": Decimal("0.82"),
+        "accounts": 2,
+        "r": Decimal("60.0"),
+    }
     db = FakeDb().answer(jobs.GET_JOB, doc.job("completed", summary_payload=summary))
     result = ops.get_job(GetJob(**IDS), db)
     assert result.request_payload == {"analysis_type": "full", "weight": 0.5}
@@ -229,6 +235,8 @@ def test_get_job_keeps_free_form_numbers_as_json_numbers() -> None:
     assert answered["equity_share"] == 0.82
     assert answered["accounts"] == 2
     assert isinstance(answered["accounts"], int)
+    assert answered["r"] == 60.0
+    assert isinstance(answered["r"], float)
 
 
 def test_get_job_of_another_user_is_not_found() -> None:
@@ -256,11 +264,47 @@ def test_list_jobs_pages_with_a_cursor_after_the_last_job() -> None:
     assert last.next_cursor is None
 
 
+def _forged(*parts: str) -> str:
+    """A cursor as a caller might hand-make one: the right shape, no valid checksum."""
+    import base64
+    import json
+
+    text = json.dumps(list(parts)).encode()
+    return base64.urlsafe_b64encode(text).decode().rstrip("=")
+
+
+_JOB = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d61"
+_AT = "2026-11-25T09:00:00+00:00"
+
+
 @pytest.mark.parametrize(
-    "cursor", ["not-base64!", encode_cursor("only-one-part"), encode_cursor("x", "y")]
+    "cursor",
+    [
+        "not-base64!",
+        encode_cursor("jobs", "only-one-part"),
+        encode_cursor("jobs", "x", "y"),
+        encode_cursor("instruments", "SPY"),  # another listing's
+        encode_cursor("jobs", "2026-11-25T09:00:00", _JOB),  # naive
+        encode_cursor("jobs", "0001-01-01T00:00:00+05:00", _JOB),  # year 0 in UTC
+        encode_cursor("jobs", "9999-12-31T23:59:59-05:00", _JOB),  # year 10000 in UTC
+        encode_cursor("jobs", _AT, _JOB.replace("-", "")),
+        encode_cursor("jobs", _AT + "\x00", _JOB),
+        _forged("jobs", _AT, _JOB),  # no checksum
+        encode_cursor("jobs", _AT, _JOB)[:-1] + "A",  # checksum altered
+        _forged("jobs", _AT.replace("09:", "08:"), _JOB)
+        + encode_cursor("jobs", _AT, _JOB)[-12:],  # position altered, checksum kept
+        "e30." + "A" * 11,
+        "W10",
+    ],
 )
 def test_a_cursor_this_function_did_not_write_is_invalid_input(cursor: str) -> None:
     db = FakeDb()
-    with pytest.raises(ValidationFailedError):
+    with pytest.raises(ValidationFailedError, match=r"^invalid cursor$"):
         ops.list_jobs(ListJobs(clerk_user_id=doc.USER, cursor=cursor), db)
     assert db.calls == []
+
+
+def test_a_cursor_the_function_wrote_is_accepted() -> None:
+    db = FakeDb().answer(jobs.LIST_JOBS, [])
+    ops.list_jobs(ListJobs(clerk_user_id=doc.USER, cursor=encode_cursor("jobs", _AT, _JOB)), db)
+    assert db.params["after_id"] == UUID(_JOB)

@@ -14,7 +14,7 @@ from alex_schemas.results import (
 )
 from alex_schemas.vocab import InstrumentType
 
-from alex_data.repositories.paging import decode_cursor, encode_cursor
+from alex_data.repositories.paging import encode_cursor, symbol_after
 from alex_data.rows import InstrumentLookup
 from alex_data.sql_runner import SqlRunner
 
@@ -136,7 +136,7 @@ class InstrumentRepository:
         self, limit: int, cursor: str | None, instrument_type: InstrumentType | None
     ) -> tuple[list[InstrumentView], str | None]:
         """One page in symbol order and the cursor of the next (None on the last page)."""
-        after = decode_cursor(cursor, 1)[0] if cursor is not None else None
+        after = symbol_after(cursor, "instruments") if cursor is not None else None
         rows = self._db.paged_documents(
             LIST_INSTRUMENTS,
             {"after_symbol": after, "instrument_type": instrument_type, "limit": limit},
@@ -145,4 +145,4 @@ class InstrumentRepository:
         if len(rows) <= limit:
             return rows, None
         page = rows[:limit]
-        return page, encode_cursor(page[-1].symbol)
+        return page, encode_cursor("instruments", page[-1].symbol)

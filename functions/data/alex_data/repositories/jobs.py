@@ -11,17 +11,15 @@ or `Conflict`; the database never sees a read-modify-write from Python.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from alex_schemas.errors import ValidationFailedError
 from alex_schemas.limits import JOB_PAYLOADS_BYTES
 from alex_schemas.results import JobSummary
 from alex_schemas.vocab import JobStatus, JobType
 from pydantic import JsonValue
 
-from alex_data.repositories.paging import decode_cursor, encode_cursor
+from alex_data.repositories.paging import encode_cursor, time_and_id_after
 from alex_data.rows import JobChange, JobCreation, JobRecord
 from alex_data.sql_runner import SqlRunner
 
@@ -189,14 +187,6 @@ LIMIT greatest(0, least(
 PayloadSlot = Literal["report", "charts", "retirement", "summary"]
 
 
-def _position(cursor: str) -> tuple[datetime, UUID]:
-    created_at, job_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(created_at), UUID(job_id)
-    except ValueError as exc:
-        raise ValidationFailedError("cursor is not one this function returned") from exc
-
-
 class JobRepository:
     def __init__(self, db: SqlRunner) -> None:
         self._db = db
@@ -270,7 +260,9 @@ class JobRepository:
         job_type: JobType | None,
     ) -> tuple[list[JobSummary], str | None]:
         """One page, newest first, and the cursor of the next (None on the last page)."""
-        after_created_at, after_id = _position(cursor) if cursor is not None else (None, None)
+        after_created_at, after_id = (
+            time_and_id_after(cursor, "jobs") if cursor is not None else (None, None)
+        )
         rows = self._db.paged_documents(
             LIST_JOBS,
             {
@@ -287,4 +279,4 @@ class JobRepository:
             return rows, None
         page = rows[:limit]
         last = page[-1]
-        return page, encode_cursor(last.created_at.isoformat(), str(last.id))
+        return page, encode_cursor("jobs", last.created_at.isoformat(), str(last.id))
