@@ -9,8 +9,8 @@ from typing import Any, cast
 
 import alex_data.handler
 import pytest
-from alex_data.gateway import SqlRunner
 from alex_data.handler import build_handler
+from alex_data.sql_runner import SqlRunner
 from alex_data_dev.testing import LocalLambdaContext
 from alex_schemas.errors import NotFoundError
 from alex_schemas.events import DataEvent
