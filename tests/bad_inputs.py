@@ -22,7 +22,9 @@ import jsonschema  # type: ignore[import-untyped]
 from alex_data_dev import schemas_cmd
 from hypothesis import strategies as st
 
-from tests.examples import EVENTS_DIR
+from tests.examples import EVENTS_DIR, sqs_record
+
+__all__ = ["MARK", "arbitrary_events", "bad_record", "schema_accepts", "sqs_record"]
 
 MARK = "Zq9MARK"
 
@@ -178,25 +180,6 @@ def mutated_event(draw: st.DrawFn) -> dict[str, Any]:
 
 
 arbitrary_events = json_values | mutated_event() | st.sampled_from(EXAMPLES).map(copy.deepcopy)
-
-
-def sqs_record(message_id: str, body: Any) -> dict[str, Any]:
-    return {
-        "messageId": message_id,
-        "receiptHandle": f"handle-{message_id}",
-        "body": body if isinstance(body, str) else json.dumps(body),
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1764061200000",
-            "SenderId": "AROAEXAMPLE",
-            "ApproximateFirstReceiveTimestamp": "1764061200000",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "0" * 32,
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alex-data-jobs",
-        "awsRegion": "us-east-1",
-    }
 
 
 @st.composite

@@ -22,6 +22,8 @@ from alex_data_dev.local_data_api import LocalDataApi
 from alex_data_dev.testing import LocalLambdaContext
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from tests.examples import sqs_record
+
 Handler = Callable[[Any, LambdaContext], Any]
 REPO = Path(__file__).resolve().parents[3]
 
@@ -55,27 +57,7 @@ def invoke(handler: Handler, event: Any) -> Any:
 
 
 def sqs(*bodies: tuple[str, object]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": message_id,
-                "receiptHandle": f"handle-{message_id}",
-                "body": body if isinstance(body, str) else json.dumps(body),
-                "attributes": {
-                    "ApproximateReceiveCount": "1",
-                    "SentTimestamp": "1764061200000",
-                    "SenderId": "AROAEXAMPLE",
-                    "ApproximateFirstReceiveTimestamp": "1764061200000",
-                },
-                "messageAttributes": {},
-                "md5OfBody": "0" * 32,
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alex-data-jobs",
-                "awsRegion": "us-east-1",
-            }
-            for message_id, body in bodies
-        ]
-    }
+    return {"Records": [sqs_record(message_id, body) for message_id, body in bodies]}
 
 
 def test_a_direct_invoke_answers_the_envelope(handler: Handler, user: str) -> None:

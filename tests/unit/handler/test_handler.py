@@ -25,6 +25,8 @@ from alex_schemas.events import DataEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
+from tests.examples import sqs_record
+
 JOB = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d61"
 GET_JOB = {"type": "GetJob", "clerk_user_id": "user_1", "job_id": JOB}
 GET_USER = {"type": "GetUser", "clerk_user_id": "user_1"}
@@ -153,26 +155,6 @@ def test_a_misconfigured_function_answers_internal() -> None:
 
 
 # --- SQS --------------------------------------------------------------------------------------
-
-
-def sqs_record(message_id: str, body: object) -> dict[str, Any]:
-    text = body if isinstance(body, str) else json.dumps(body)
-    return {
-        "messageId": message_id,
-        "receiptHandle": f"handle-{message_id}",
-        "body": text,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1764061200000",
-            "SenderId": "AROAEXAMPLE",
-            "ApproximateFirstReceiveTimestamp": "1764061200000",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "0" * 32,
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alex-data-jobs",
-        "awsRegion": "us-east-1",
-    }
 
 
 def test_an_sqs_batch_reports_only_the_records_that_failed() -> None:
