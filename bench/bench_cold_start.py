@@ -215,7 +215,7 @@ def main() -> None:
             from alex_data.handler import lambda_handler
             from alex_data.migrate import apply_migrations
 
-            apply_migrations(gateway)
+            apply_migrations(gateway.session())
             client = DataClient(transport=InProcessTransport(lambda_handler))
             with redirect_stdout(io.StringIO()):  # Powertools' EMF metrics
                 client.call(UpsertUser(clerk_user_id=user, display_name="Cold Start"))

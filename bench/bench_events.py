@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import psycopg
 from alex_data.gateway import DataApiClient, Gateway
@@ -117,12 +117,25 @@ PORTFOLIOS = {"1x5": (1, 5), "10x50": (10, 50), "50x100": (50, 100)}
 BATCH_SIZES = (1, 100, 500)
 INSTRUMENTS = 500  # a position per symbol per account: 100 per account at most
 
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data.type_defs import (
+        BeginTransactionRequestTypeDef,
+        BeginTransactionResponseTypeDef,
+        CommitTransactionRequestTypeDef,
+        CommitTransactionResponseTypeDef,
+        ExecuteStatementRequestTypeDef,
+        ExecuteStatementResponseTypeDef,
+        RollbackTransactionRequestTypeDef,
+        RollbackTransactionResponseTypeDef,
+    )
+
 R = TypeVar("R", bound=Result)
 
 # The child: the embedded default, reporting how to reach it, until its stdin closes.
 _SERVER = """
 import json, sys
 from alex_data_dev.local_data_api import LocalDataApi
+
 with LocalDataApi() as api:
     print(json.dumps({"env": api.env(), "dsn": api.dsn}), flush=True)
     sys.stdin.read()
@@ -158,25 +171,37 @@ class _TimedClient:
         self.inner = inner
         self.seconds = 0.0
 
-    def _timed(self, operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
+    @contextmanager
+    def _timed(self) -> Iterator[None]:
         started = time.perf_counter()
         try:
-            answer: Mapping[str, Any] = getattr(self.inner, operation)(**request)
-            return answer
+            yield
         finally:
             self.seconds += time.perf_counter() - started
 
-    def execute_statement(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._timed("execute_statement", kwargs)
+    def execute_statement(
+        self, **kwargs: Unpack[ExecuteStatementRequestTypeDef]
+    ) -> ExecuteStatementResponseTypeDef:
+        with self._timed():
+            return self.inner.execute_statement(**kwargs)
 
-    def begin_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._timed("begin_transaction", kwargs)
+    def begin_transaction(
+        self, **kwargs: Unpack[BeginTransactionRequestTypeDef]
+    ) -> BeginTransactionResponseTypeDef:
+        with self._timed():
+            return self.inner.begin_transaction(**kwargs)
 
-    def commit_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._timed("commit_transaction", kwargs)
+    def commit_transaction(
+        self, **kwargs: Unpack[CommitTransactionRequestTypeDef]
+    ) -> CommitTransactionResponseTypeDef:
+        with self._timed():
+            return self.inner.commit_transaction(**kwargs)
 
-    def rollback_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._timed("rollback_transaction", kwargs)
+    def rollback_transaction(
+        self, **kwargs: Unpack[RollbackTransactionRequestTypeDef]
+    ) -> RollbackTransactionResponseTypeDef:
+        with self._timed():
+            return self.inner.rollback_transaction(**kwargs)
 
 
 class _Probe:
@@ -821,7 +846,7 @@ def main() -> None:
     with _local_data_api() as (env, dsn), _environment(env | _QUIET), _fresh_gateway() as gw:
         from alex_data.migrate import apply_migrations
 
-        apply_migrations(gw)
+        apply_migrations(gw.session())
         timed = _TimedClient(gw.client)
         gw.client = timed
         bench = Bench(gw, timed)

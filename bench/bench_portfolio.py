@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         from alex_data.handler import lambda_handler
         from alex_data.migrate import apply_migrations
 
-        apply_migrations(gw)
+        apply_migrations(gw.session())
         client = boto3.client("rds-data")
         with psycopg.connect(dsn, autocommit=True) as conn:
             cases = _cases(conn)

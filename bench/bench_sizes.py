@@ -34,7 +34,7 @@ from typing import Any
 import boto3
 import psycopg
 from alex_data.dispatch import dispatch
-from alex_data.gateway import DataApiClient, Gateway
+from alex_data.gateway import Gateway
 from alex_data.migrate import apply_migrations
 from alex_data.settings import Settings
 from alex_data_dev.local_data_api import LocalDataApi
@@ -138,9 +138,9 @@ class _Bench:
         )
         self.meter = _Meter(client)
         settings = Settings.from_environment(api.env())
-        self.gateway = Gateway.from_settings(_as_data_api(client), settings)
+        self.gateway = Gateway.from_settings(client, settings)
         self.conn = conn
-        apply_migrations(self.gateway)
+        apply_migrations(self.gateway.session())
         conn.execute(_INSTRUMENTS, {"count": INSTRUMENTS})
 
     def seed(self, positions: int, accounts: int) -> str:
@@ -171,7 +171,7 @@ class _Bench:
                 self.meter.reset()
                 calls = self.gateway.calls
                 started = time.perf_counter()
-                portfolio = dispatch(event, self.gateway)
+                portfolio = dispatch(event, self.gateway.session())
                 seconds.append(time.perf_counter() - started)
                 calls = self.gateway.calls - calls
             assert isinstance(portfolio, Portfolio)
@@ -191,10 +191,6 @@ class _Bench:
             )
         finally:
             self.drop(user)
-
-
-def _as_data_api(client: Any) -> DataApiClient:
-    return client  # type: ignore[no-any-return]
 
 
 @contextmanager

@@ -63,6 +63,6 @@ def rds_data(local_data_api: LocalDataApi) -> RDSDataServiceClient:
 def migrated(local_data_api: LocalDataApi, rds_data: RDSDataServiceClient) -> Gateway:
     """A gateway on the endpoint whose database has every migration applied (once a session)."""
     settings = Settings.from_environment(local_data_api.env())
-    gateway = Gateway.from_settings(rds_data, settings)  # type: ignore[arg-type]
-    apply_migrations(gateway)
+    gateway = Gateway.from_settings(rds_data, settings)
+    apply_migrations(gateway.session())
     return gateway

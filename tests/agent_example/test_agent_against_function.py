@@ -64,8 +64,8 @@ def gateway() -> Iterator[Gateway]:
             aws_secret_access_key="local",
             config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
         )
-        db = Gateway.from_settings(client, Settings.from_environment(api.env()))  # type: ignore[arg-type]
-        apply_migrations(db)
+        db = Gateway.from_settings(client, Settings.from_environment(api.env()))
+        apply_migrations(db.session())
         yield db
 
 
@@ -79,15 +79,15 @@ def client(gateway: Gateway) -> DataClient:
 def user(gateway: Gateway) -> Iterator[str]:
     clerk_user_id = f"user_agent_{uuid.uuid4().hex[:10]}"
     yield clerk_user_id
-    gateway.execute("DELETE FROM users WHERE clerk_user_id = :u", {"u": clerk_user_id})
+    gateway.session().execute("DELETE FROM users WHERE clerk_user_id = :u", {"u": clerk_user_id})
 
 
 @pytest.fixture
 def symbol(gateway: Gateway) -> Iterator[str]:
     ticker = f"T{uuid.uuid4().hex[:6].upper()}"
     yield ticker
-    gateway.execute("DELETE FROM positions WHERE symbol = :s", {"s": ticker})
-    gateway.execute("DELETE FROM instruments WHERE symbol = :s", {"s": ticker})
+    gateway.session().execute("DELETE FROM positions WHERE symbol = :s", {"s": ticker})
+    gateway.session().execute("DELETE FROM instruments WHERE symbol = :s", {"s": ticker})
 
 
 def test_an_agent_runs_a_job_through_the_real_function(
@@ -196,7 +196,9 @@ def test_the_examples_replay_in_order_through_the_client(
             if isinstance(result, Deleted):
                 assert result.deleted, name
     finally:
-        gateway.execute("DELETE FROM users WHERE clerk_user_id = :u", {"u": "user_demo_001"})
+        gateway.session().execute(
+            "DELETE FROM users WHERE clerk_user_id = :u", {"u": "user_demo_001"}
+        )
         for symbol in ("SPY", "BND", "VXUS", "GLD"):
-            gateway.execute("DELETE FROM positions WHERE symbol = :s", {"s": symbol})
-            gateway.execute("DELETE FROM instruments WHERE symbol = :s", {"s": symbol})
+            gateway.session().execute("DELETE FROM positions WHERE symbol = :s", {"s": symbol})
+            gateway.session().execute("DELETE FROM instruments WHERE symbol = :s", {"s": symbol})

@@ -12,11 +12,11 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
-from alex_data.gateway import DataApiClient, Gateway
+from alex_data.gateway import Gateway
 from alex_data.handler import DataFunction, build_handler
 from alex_data.settings import Settings
 from alex_data_dev.local_data_api import LocalDataApi
@@ -28,6 +28,9 @@ from pydantic import BaseModel
 
 from tests.examples import Story
 from tests.integration.function.conftest import DELETE_INSTRUMENTS, DELETE_USER
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data import RDSDataServiceClient
 
 # Events that never write: the rest of the union must leave the state as one delivery did.
 READ_ONLY = frozenset(
@@ -81,10 +84,10 @@ def scale(pytestconfig: pytest.Config) -> Scale:
     return Scale(long=False, writers=50, rounds=2, invocation_seconds=3.0)
 
 
-def make_client(api: LocalDataApi) -> DataApiClient:
+def make_client(api: LocalDataApi) -> RDSDataServiceClient:
     """A client configured as the Lambda's own (botocore's retries off: the gateway retries),
     with room for many concurrent callers."""
-    client = boto3.client(
+    client: RDSDataServiceClient = boto3.client(
         "rds-data",
         endpoint_url=api.endpoint_url,
         region_name=api.region,
@@ -95,7 +98,7 @@ def make_client(api: LocalDataApi) -> DataApiClient:
             max_pool_connections=256,
         ),
     )
-    return cast(DataApiClient, client)
+    return client
 
 
 class Function:
@@ -152,8 +155,8 @@ def new_story(migrated: Gateway) -> Iterator[Callable[[], Story]]:
 
     yield make
     for story in told:
-        migrated.execute(DELETE_USER, {"clerk_user_id": story.user})
-        migrated.execute(DELETE_INSTRUMENTS, {"symbols": list(story.symbols.values())})
+        migrated.session().execute(DELETE_USER, {"clerk_user_id": story.user})
+        migrated.session().execute(DELETE_INSTRUMENTS, {"symbols": list(story.symbols.values())})
 
 
 def writes(story: Story) -> list[tuple[str, DataEvent]]:

@@ -60,10 +60,10 @@ def test_a_storm_shorter_than_the_invocation_is_ridden_out_exactly_once(
         assert answer["ok"] is True, f"{name}: {answer}"
         retried += function.gateway.calls - calls - 1
         slowest = max(slowest, took)
-        once = story.state(function.gateway)
+        once = story.state(function.gateway.session())
         # And it was applied once: delivering it again changes nothing
         assert function.invoke(event)["ok"] is True, name
-        assert story.state(function.gateway) == once, name
+        assert story.state(function.gateway.session()) == once, name
         done += 1
         covered.add(event.type)
     assert covered == WRITE_TYPES
@@ -87,7 +87,7 @@ def test_a_storm_longer_than_the_invocation_answers_unavailable_and_writes_nothi
     timeout = scale.invocation_seconds if scale.long else 2.0
     unavailable, latest = 0, 0.0
     for name, event in writes(story):
-        before = story.state(function.gateway)
+        before = story.state(function.gateway.session())
         # Given a storm that outlasts the invocation
         started = time.perf_counter()
         with storm(local_data_api, timeout + 60):
@@ -99,13 +99,13 @@ def test_a_storm_longer_than_the_invocation_answers_unavailable_and_writes_nothi
         assert answer["error"]["retryable"] is True, name
         assert took < timeout, f"{name} answered after {took:.2f} s"
         latest = max(latest, took)
-        assert story.state(function.gateway) == before, name
+        assert story.state(function.gateway.session()) == before, name
         unavailable += 1
         # And delivered again once the cluster is up, it is applied exactly once
         assert function.invoke(event)["ok"] is True, name
-        once = story.state(function.gateway)
+        once = story.state(function.gateway.session())
         assert function.invoke(event)["ok"] is True, name
-        assert story.state(function.gateway) == once, name
+        assert story.state(function.gateway.session()) == once, name
     proves(
         f"{unavailable} write events in a storm outlasting a {timeout:g} s invocation: "
         f"{unavailable}/{unavailable} answered retryable Unavailable (latest after {latest:.2f} s) "
@@ -122,18 +122,18 @@ def test_an_sqs_batch_in_a_long_storm_fails_every_record_and_writes_nothing(
     story = new_story()
     events = [event for _, event in writes(story)]
     bodies = [event.model_dump_json() for event in events]
-    before = story.state(function.gateway)
+    before = story.state(function.gateway.session())
     # Given a batch of every write, delivered while the cluster resumes for longer than the
     # invocation
     with storm(local_data_api, 60):
         failed = function.batch(bodies, timeout_seconds=2.0)
     # Then every record is reported failed (SQS redelivers it) and nothing was written
     assert len(failed) == len(bodies)
-    assert story.state(function.gateway) == before
+    assert story.state(function.gateway.session()) == before
     # And the redelivered batch, once the cluster is up, applies every record (in order, as a
     # FIFO queue would hand them over)
     assert function.batch(bodies) == []
-    assert story.state(function.gateway) != before
+    assert story.state(function.gateway.session()) != before
     proves(
         f"SQS batch of {len(bodies)} writes in a long storm: {len(failed)}/{len(bodies)} reported "
         "failed with nothing written; redelivered after the storm: every record applied"

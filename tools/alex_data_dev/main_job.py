@@ -520,7 +520,7 @@ def _story(endpoint_url: str, out: TextIO) -> int:
 
     gateway = get_gateway()
     print(f"local Data API on {endpoint_url} (throwaway PostgreSQL)", file=out)
-    applied = apply_migrations(gateway)
+    applied = apply_migrations(gateway.session())
     print(f"migrations applied over the Data API: {', '.join(applied) or 'none'}", file=out)
 
     ledger = Ledger(out=out, counter=lambda: gateway.calls)

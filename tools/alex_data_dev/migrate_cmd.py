@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         gateway = get_gateway()
-        applied = apply_migrations(gateway)
+        applied = apply_migrations(gateway.session())
     except DataError as exc:
         cause = f" ({exc.detail})" if exc.detail else ""
         _say(f"{exc.code}: {exc.message}{cause}")

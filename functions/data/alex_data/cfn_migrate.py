@@ -150,7 +150,7 @@ class _Answer:
 
 
 def _migrate(seconds: float) -> list[str]:
-    return apply_migrations(get_gateway().bounded(seconds))
+    return apply_migrations(get_gateway().session(seconds))
 
 
 def _put(url: str, body: bytes) -> None:

@@ -24,15 +24,20 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from uuid import UUID
 
 from alex_schemas.errors import InternalError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
 
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data.literals import TypeHintType
+    from mypy_boto3_rds_data.type_defs import FieldTypeDef, SqlParameterTypeDef
+
 __all__ = [
     "JsonColumn",
     "UtcDatetime",
+    "decode_document",
     "decode_documents",
     "decode_rows",
     "encode_parameters",
@@ -44,8 +49,7 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
-# Data API shapes, as plain mappings (boto3 returns dicts; the fakes in tests build the same).
-SqlParameter = dict[str, Any]
+# Data API results, as plain mappings (boto3 returns dicts; the fakes in tests build the same).
 FieldValue = Mapping[str, Any]
 Record = Sequence[FieldValue]
 
@@ -55,21 +59,21 @@ _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 # --- going in ---------------------------------------------------------------------------------
 
 
-def encode_parameters(params: Mapping[str, object] | None) -> list[SqlParameter]:
+def encode_parameters(params: Mapping[str, object] | None) -> list[SqlParameterTypeDef]:
     """The `parameters` list of an ExecuteStatement call for named `:params`."""
     if not params:
         return []
-    encoded: list[SqlParameter] = []
+    encoded: list[SqlParameterTypeDef] = []
     for name, value in params.items():
         field, hint = _encode(name, value)
-        parameter: SqlParameter = {"name": name, "value": field}
+        parameter: SqlParameterTypeDef = {"name": name, "value": field}
         if hint is not None:
             parameter["typeHint"] = hint
         encoded.append(parameter)
     return encoded
 
 
-def _encode(name: str, value: object) -> tuple[dict[str, Any], str | None]:  # noqa: C901
+def _encode(name: str, value: object) -> tuple[FieldTypeDef, TypeHintType | None]:  # noqa: C901
     # The order matters: bool is an int, datetime is a date, a StrEnum is a str.
     if value is None:
         return {"isNull": True}, None
@@ -250,8 +254,13 @@ def decode_documents(records: Sequence[Record], model: type[M]) -> list[M]:
             continue
         if not isinstance(text, str):
             raise InternalError(f"a document column must be json text, not {type(text).__name__}")
-        decoded.append(_validate(model, loads_exact(text)))
+        decoded.append(decode_document(text, model))
     return decoded
+
+
+def decode_document(text: str, model: type[M]) -> M:
+    """One document's JSON text, as the database wrote it, validated as `model`."""
+    return _validate(model, loads_exact(text))
 
 
 def _validate(model: type[M], data: object) -> M:

@@ -1,32 +1,22 @@
-"""The one door to Aurora: the RDS Data API, typed, retried and translated.
+"""The one door to Aurora: the RDS Data API client, its ARNs, retries and deadline.
 
 This is the only module that builds an AWS client (botocore's, inside `get_gateway`, so tests
-never need one).
-`Gateway` wraps an injected rds-data client and implements `SqlRunner` (`alex_data.sql_runner`),
-the interface the repositories code against:
+never need one). `Gateway` holds an injected rds-data client and the cluster, secret and
+database every request names, and sends each request through one method, `request`:
 
-- `rows`/`one` decode records positionally into a row model, `documents`/`document` validate
-  one JSON document per row (built in SQL), `execute` answers numberOfRecordsUpdated; each is
-  one request;
-- `paged_documents` and `chunked_document` read statements whose answer may pass the Data
-  API's 1 MiB response: the statement takes `:page_start` and `:page_rows` and the gateway asks
-  for pages until one comes back short, halving a page the Data API refuses as too large. The
-  statement text never changes (no SQL is composed). `chunked_document` joins the ordered
-  (digest, chunk) rows of `alex_chunks` into one document, so no row passes 64 KB whatever the
-  document's size, and reads it again if the digest changed between pages;
-- a request that would pass the Data API's 4 MiB is refused (`ValidationFailedError`, naming
-  the limit and the size) before it is sent;
-- `transaction()` threads a transaction id through every statement of the block, commits only
-  if the block completes (checking the status text), rolls back otherwise;
-- transient failures (DatabaseResumingException, throttling, 5xx, connection errors) are retried
-  with capped exponential backoff and jitter, for as long as the deadline allows; every other
-  failure is translated once into `alex_schemas.errors` (`alex_data.translation`,
-  `raise ... from exc`);
+- transient failures (DatabaseResumingException, throttling, 5xx, connection errors; outside a
+  transaction also serialization failures and deadlocks) are retried with capped exponential
+  backoff and jitter, for as long as the deadline allows; every other failure is translated
+  once into `alex_schemas.errors` (`alex_data.translation`, `raise ... from exc`);
+- a statement that would pass the Data API's 4 MiB request is refused
+  (`ValidationFailedError`, naming the limit and the size) before it is sent;
 - `calls` counts the requests sent (each one a round trip, retries included).
 
-Deadlines: Lambda stops an invocation when its time is up, so retrying must stop first. The
-handler asks for `gateway.bounded(seconds)`, a runner whose retries end `seconds` from now;
-the gateway itself, used directly (CLI, tests), retries within `RetryPolicy.budget_seconds`.
+Statements are run through a `Session` (`alex_data.session`, the one `SqlRunner`):
+`gateway.session(seconds)` is one whose retries end `seconds` from now, which the handler asks
+for with the invocation's remaining time (Lambda stops an invocation when its time is up, so
+retrying must stop first); `gateway.session()` retries within `RetryPolicy.budget_seconds`
+(CLI, tests).
 """
 
 from __future__ import annotations
@@ -35,32 +25,34 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Literal, Protocol, TypeGuard, overload
 
-from alex_schemas.errors import (
-    DataError,
-    InternalError,
-    UnavailableError,
-    ValidationFailedError,
-)
+from alex_schemas.errors import ValidationFailedError
 from alex_schemas.limits import DATA_API_REQUEST_BYTES
 from botocore.exceptions import BotoCoreError, ClientError
 
-from alex_data.codec import (
-    FieldValue,
-    Record,
-    decode_documents,
-    decode_rows,
-    encode_parameters,
-    field_value,
-)
+from alex_data.session import Session
 from alex_data.settings import Settings, SettingsError, get_settings
-from alex_data.sql_runner import M, Params, SqlRunner
-from alex_data.translation import ResponseTooLarge, error_code, translate_error
+from alex_data.translation import error_code, translate_error
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from botocore.client import BaseClient
+    from mypy_boto3_rds_data.type_defs import (
+        BeginTransactionRequestTypeDef,
+        BeginTransactionResponseTypeDef,
+        CommitTransactionRequestTypeDef,
+        CommitTransactionResponseTypeDef,
+        ExecuteStatementRequestTypeDef,
+        ExecuteStatementResponseTypeDef,
+        RollbackTransactionRequestTypeDef,
+        RollbackTransactionResponseTypeDef,
+        SqlParameterTypeDef,
+    )
 
 __all__ = [
     "DataApiClient",
@@ -74,15 +66,24 @@ log = logging.getLogger(__name__)
 
 
 class DataApiClient(Protocol):
-    """The part of boto3's rds-data client the gateway uses (tests pass a fake)."""
+    """The four requests of boto3's rds-data client the gateway sends, as its stubs type them:
+    the real client is one, and so is a test's fake."""
 
-    def execute_statement(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def execute_statement(
+        self, **kwargs: Unpack[ExecuteStatementRequestTypeDef]
+    ) -> ExecuteStatementResponseTypeDef: ...
 
-    def begin_transaction(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def begin_transaction(
+        self, **kwargs: Unpack[BeginTransactionRequestTypeDef]
+    ) -> BeginTransactionResponseTypeDef: ...
 
-    def commit_transaction(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def commit_transaction(
+        self, **kwargs: Unpack[CommitTransactionRequestTypeDef]
+    ) -> CommitTransactionResponseTypeDef: ...
 
-    def rollback_transaction(self, **kwargs: Any) -> Mapping[str, Any]: ...
+    def rollback_transaction(
+        self, **kwargs: Unpack[RollbackTransactionRequestTypeDef]
+    ) -> RollbackTransactionResponseTypeDef: ...
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,17 @@ class RetryPolicy:
         return ceiling / 2 + ceiling / 2 * jitter
 
 
-# --- the gateway ------------------------------------------------------------------------------
+Operation = Literal[
+    "execute_statement", "begin_transaction", "commit_transaction", "rollback_transaction"
+]
+
+# Below this many characters of text a request cannot reach 4 MiB however it is escaped (a
+# character takes at most 12 bytes on the wire: a surrogate pair, two escapes of 6 bytes).
+_REQUEST_CHECK_CHARS = DATA_API_REQUEST_BYTES // 12
 
 
 class Gateway:
-    """`SqlRunner` over the RDS Data API; see the module docstring."""
+    """The rds-data client with its ARNs and retry policy; see the module docstring."""
 
     def __init__(
         self,
@@ -164,53 +171,59 @@ class Gateway:
         if self._renew is not None:
             self.client = self._renew()
 
-    def bounded(self, seconds: float) -> SqlRunner:
-        """A runner whose retries stop `seconds` from now (the invocation's remaining time)."""
-        return _Session(self, deadline=self._clock() + max(0.0, seconds), transaction_id=None)
+    def session(self, seconds: float | None = None) -> Session:
+        """A `SqlRunner` whose retries stop `seconds` from now (None: the policy's budget)."""
+        budget = self.retry.budget_seconds if seconds is None else max(0.0, seconds)
+        return Session(self, self._clock() + budget)
 
-    # SqlRunner, with the policy's budget as deadline
-    def rows(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return self._session().rows(sql, params, model)
-
-    def one(self, sql: str, params: Params, model: type[M]) -> M | None:
-        return self._session().one(sql, params, model)
-
-    def documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return self._session().documents(sql, params, model)
-
-    def document(self, sql: str, params: Params, model: type[M]) -> M | None:
-        return self._session().document(sql, params, model)
-
-    def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return self._session().paged_documents(sql, params, model)
-
-    def chunked_document(self, sql: str, params: Params, model: type[M]) -> M | None:
-        return self._session().chunked_document(sql, params, model)
-
-    def execute(self, sql: str, params: Params = None) -> int:
-        return self._session().execute(sql, params)
-
-    def transaction(self) -> AbstractContextManager[SqlRunner]:
-        return self._session().transaction()
-
-    def _session(self) -> _Session:
-        return _Session(self, self._clock() + self.retry.budget_seconds, transaction_id=None)
-
-    def _call(
+    @overload
+    def request(
         self,
-        operation: str,
+        operation: Literal["execute_statement"],
         deadline: float,
         *,
-        in_transaction: bool,
-        **request: Any,
-    ) -> Mapping[str, Any]:
-        """One Data API request, retried while transient and time allows, translated otherwise."""
-        method: Callable[..., Mapping[str, Any]] = getattr(self.client, operation)
+        sql: str,
+        parameters: Sequence[SqlParameterTypeDef] = (),
+        transaction_id: str | None = None,
+    ) -> ExecuteStatementResponseTypeDef: ...
+
+    @overload
+    def request(
+        self, operation: Literal["begin_transaction"], deadline: float
+    ) -> BeginTransactionResponseTypeDef: ...
+
+    @overload
+    def request(
+        self,
+        operation: Literal["commit_transaction", "rollback_transaction"],
+        deadline: float,
+        *,
+        transaction_id: str,
+    ) -> CommitTransactionResponseTypeDef | RollbackTransactionResponseTypeDef: ...
+
+    def request(
+        self,
+        operation: Operation,
+        deadline: float,
+        *,
+        sql: str = "",
+        parameters: Sequence[SqlParameterTypeDef] = (),
+        transaction_id: str | None = None,
+    ) -> (
+        ExecuteStatementResponseTypeDef
+        | BeginTransactionResponseTypeDef
+        | CommitTransactionResponseTypeDef
+        | RollbackTransactionResponseTypeDef
+    ):
+        """One Data API request, retried while transient and `deadline` (the clock's time)
+        allows, translated otherwise."""
+        send = self._sender(operation, sql, parameters, transaction_id)
+        in_transaction = transaction_id is not None
         retry = 0
         while True:
             self.calls += 1
             try:
-                return method(**request)
+                return send()
             except (ClientError, BotoCoreError) as exc:
                 found = translate_error(exc)
                 transient = found.transient or (found.statement_transient and not in_transaction)
@@ -229,196 +242,65 @@ class Gateway:
                 self._sleep(wait)
                 retry += 1
 
-
-# Paged statements take :page_start (rows already read) and :page_rows. A page of documents
-# starts at 100 rows (each within the row budget); one refused as too large is halved and read
-# again. A page of chunks is 30 rows: 30 x (24,000 bytes as 32,000 of base64, and the digest)
-# is about 962 KB, under 1 MiB whatever the text, so it is never refused.
-_FIRST_PAGE_ROWS = 100
-_CHUNK_PAGE_ROWS = 30
-# A document read in several pages is cut from the same version only if every chunk names the
-# same digest; one that changed in between is read again from the start, this many times.
-_CHUNKED_READ_ATTEMPTS = 3
-# Below this many characters of text a request cannot reach 4 MiB however it is escaped (a
-# character takes at most 12 bytes on the wire: a surrogate pair, two escapes of 6 bytes).
-_REQUEST_CHECK_CHARS = DATA_API_REQUEST_BYTES // 12
-
-
-class _Session:
-    """A `SqlRunner` with a deadline, optionally bound to one transaction."""
-
-    def __init__(self, gateway: Gateway, deadline: float, transaction_id: str | None) -> None:
-        self._gateway = gateway
-        self._deadline = deadline
-        self._transaction_id = transaction_id
-
-    def rows(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return decode_rows(self._records(sql, params), model)
-
-    def one(self, sql: str, params: Params, model: type[M]) -> M | None:
-        found = self.rows(sql, params, model)
-        return found[0] if found else None
-
-    def documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return decode_documents(self._records(sql, params), model)
-
-    def document(self, sql: str, params: Params, model: type[M]) -> M | None:
-        found = self.documents(sql, params, model)
-        return found[0] if found else None
-
-    def execute(self, sql: str, params: Params = None) -> int:
-        return int(self._statement(sql, params).get("numberOfRecordsUpdated", 0))
-
-    def transaction(self) -> AbstractContextManager[SqlRunner]:
-        return self._transaction()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[SqlRunner]:
-        if self._transaction_id is not None:
-            # Already inside one: the inner block joins it (no savepoints over the Data API).
-            yield self
-            return
-        gateway = self._gateway
-        begun = gateway._call(
-            "begin_transaction",
-            self._deadline,
-            in_transaction=False,
-            resourceArn=gateway.resource_arn,
-            secretArn=gateway.secret_arn,
-            database=gateway.database,
-        )
-        transaction_id = str(begun["transactionId"])
-        try:
-            yield _Session(gateway, self._deadline, transaction_id)
-        except BaseException:
-            self._rollback(transaction_id)
-            raise
-        try:
-            ended = gateway._call(
-                "commit_transaction",
-                self._deadline,
-                in_transaction=True,
-                resourceArn=gateway.resource_arn,
-                secretArn=gateway.secret_arn,
-                transactionId=transaction_id,
-            )
-        except DataError:
-            self._rollback(transaction_id)
-            raise
-        status = str(ended.get("transactionStatus", ""))
-        if status != "Transaction Committed":
-            raise InternalError(f"the commit answered {status!r}, not 'Transaction Committed'")
-
-    def _rollback(self, transaction_id: str) -> None:
-        # Best effort: the error that got us here is the one to report. A transaction left open
-        # is rolled back by the Data API after its timeout anyway.
-        gateway = self._gateway
-        try:
-            ended = gateway._call(
-                "rollback_transaction",
-                self._deadline,
-                in_transaction=True,
-                resourceArn=gateway.resource_arn,
-                secretArn=gateway.secret_arn,
-                transactionId=transaction_id,
-            )
-        except DataError as exc:
-            log.warning("rollback of a failed transaction failed: %s", exc)
-            return
-        status = str(ended.get("transactionStatus", ""))
-        if status != "Rollback Complete":
-            log.warning("rollback answered %r", status)
-
-    # --- statements ---
-
-    def _statement(self, sql: str, params: Params) -> Mapping[str, Any]:
-        gateway = self._gateway
-        request: dict[str, Any] = {
-            "resourceArn": gateway.resource_arn,
-            "secretArn": gateway.secret_arn,
-            "database": gateway.database,
+    def _sender(
+        self,
+        operation: Operation,
+        sql: str,
+        parameters: Sequence[SqlParameterTypeDef],
+        transaction_id: str | None,
+    ) -> Callable[
+        [],
+        ExecuteStatementResponseTypeDef
+        | BeginTransactionResponseTypeDef
+        | CommitTransactionResponseTypeDef
+        | RollbackTransactionResponseTypeDef,
+    ]:
+        """The request, checked and bound to this gateway's client (read again on each send: a
+        renewed client serves the retries)."""
+        if operation == "begin_transaction":
+            begin: BeginTransactionRequestTypeDef = {
+                "resourceArn": self.resource_arn,
+                "secretArn": self.secret_arn,
+                "database": self.database,
+            }
+            return lambda: self.client.begin_transaction(**begin)
+        if operation != "execute_statement":
+            if transaction_id is None:
+                raise ValueError(f"{operation} needs the transaction's id")
+            end: CommitTransactionRequestTypeDef = {
+                "resourceArn": self.resource_arn,
+                "secretArn": self.secret_arn,
+                "transactionId": transaction_id,
+            }
+            if operation == "commit_transaction":
+                return lambda: self.client.commit_transaction(**end)
+            return lambda: self.client.rollback_transaction(**end)
+        statement: ExecuteStatementRequestTypeDef = {
+            "resourceArn": self.resource_arn,
+            "secretArn": self.secret_arn,
+            "database": self.database,
             "sql": sql,
         }
-        parameters = encode_parameters(params)
         if parameters:
-            request["parameters"] = parameters
-        if self._transaction_id is not None:
-            request["transactionId"] = self._transaction_id
-        _check_request_size(request)
-        return gateway._call(
-            "execute_statement",
-            self._deadline,
-            in_transaction=self._transaction_id is not None,
-            **request,
-        )
-
-    def _records(self, sql: str, params: Params) -> list[Record]:
-        return list(self._statement(sql, params).get("records", []))
-
-    def _paged_records(
-        self, sql: str, params: Params, first_page: int = _FIRST_PAGE_ROWS
-    ) -> list[Record]:
-        """Every row of a paged statement, in as few responses of at most 1 MiB as it takes."""
-        records: list[Record] = []
-        page = first_page
-        while True:
-            try:
-                found = self._statement(
-                    sql, {**(params or {}), "page_start": len(records), "page_rows": page}
-                )
-            except ResponseTooLarge:
-                if page == 1:
-                    raise
-                page = max(1, page // 2)
-                continue
-            batch = found.get("records", [])
-            records.extend(batch)
-            if len(batch) < page:
-                return records
-
-    def _chunked_text(self, sql: str, params: Params) -> str | None:
-        """The document a chunked statement cuts into (digest, bytes) rows, joined again.
-
-        The bytes are joined before they are decoded: a chunk may end inside a character.
-        """
-        for _ in range(_CHUNKED_READ_ATTEMPTS):
-            records = self._paged_records(sql, params, _CHUNK_PAGE_ROWS)
-            if not records:
-                return None
-            digests = {field_value(record[0]) for record in records}
-            if len(digests) == 1:
-                return b"".join(_chunk_bytes(record[1]) for record in records).decode()
-            log.info("a document changed while read in pages: reading it again")
-        raise UnavailableError("the data kept changing while it was read; try again")
-
-    def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        """`documents` of a paged statement: one document per row, pages of at most 1 MiB."""
-        return decode_documents(self._paged_records(sql, params), model)
-
-    def chunked_document(self, sql: str, params: Params, model: type[M]) -> M | None:
-        """One document that the statement returns in ordered chunks; None for no rows."""
-        text = self._chunked_text(sql, params)
-        if text is None:
-            return None
-        return decode_documents([[{"stringValue": text}]], model)[0]
+            statement["parameters"] = parameters
+        if transaction_id is not None:
+            statement["transactionId"] = transaction_id
+        _check_request_size(statement)
+        return lambda: self.client.execute_statement(**statement)
 
 
-def _chunk_bytes(field: FieldValue) -> bytes:
-    value = field_value(field)
-    if not isinstance(value, bytes):
-        raise InternalError(f"a document chunk must be bytes, not {type(value).__name__}")
-    return value
-
-
-def _check_request_size(request: Mapping[str, Any]) -> None:
+def _check_request_size(request: ExecuteStatementRequestTypeDef) -> None:
     """Refuse, before sending, a request the Data API would refuse for its size.
 
     Measured as botocore sends it: compact JSON with non-ASCII escaped, so a parameter's
     quotes, backslashes and multi-byte characters count as often as the wire carries them.
     """
-    parameters = request.get("parameters") or []
-    chars = sum(len(str(p.get("value", {}).get("stringValue", ""))) for p in parameters)
-    if chars + len(request.get("sql", "")) < _REQUEST_CHECK_CHARS:
+    chars = len(request["sql"])
+    for parameter in request.get("parameters", ()):
+        value = parameter.get("value")
+        if value is not None:
+            chars += len(value.get("stringValue", ""))
+    if chars < _REQUEST_CHECK_CHARS:
         return
     size = len(json.dumps(request, separators=(",", ":")))
     if size > DATA_API_REQUEST_BYTES:
@@ -454,9 +336,16 @@ def data_api_client_factory() -> Callable[[], DataApiClient]:
             client = session.create_client("rds-data", config=config)
         except BotoCoreError as exc:  # e.g. no region configured
             raise SettingsError(f"cannot build the Data API client: {exc}") from exc
-        return cast(DataApiClient, client)
+        if not _is_rds_data(client):
+            raise SettingsError(f"botocore built a {client.meta.service_model.service_name} client")
+        return client
 
     return new_client
+
+
+def _is_rds_data(client: BaseClient) -> TypeGuard[DataApiClient]:
+    # botocore's stubs type every client as BaseClient; the service model says which it is.
+    return bool(client.meta.service_model.service_name == "rds-data")
 
 
 @lru_cache(maxsize=1)

@@ -90,7 +90,7 @@ LambdaHandler = Callable[[Any, LambdaContext], Any]
 class Database(Protocol):
     """What the handler needs of the gateway: a runner bounded by the invocation's time."""
 
-    def bounded(self, seconds: float) -> SqlRunner: ...
+    def session(self, seconds: float) -> SqlRunner: ...
 
 
 def _default_dispatch(event: DataEvent, db: SqlRunner) -> BaseModel:
@@ -299,7 +299,7 @@ class DataFunction:
         start = time.perf_counter()
         code: ErrorCode | None = None
         try:
-            db = self._database().bounded(max(0.0, remaining_ms / 1000))
+            db = self._database().session(max(0.0, remaining_ms / 1000))
             return self._dispatch(event, db)
         except DataError as exc:
             code = exc.code

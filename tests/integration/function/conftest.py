@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import boto3
 import pytest
 from alex_data.dispatch import dispatch
-from alex_data.gateway import DataApiClient, Gateway
+from alex_data.gateway import Gateway
 from alex_data.sql_runner import SqlRunner
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_schemas.events import Event, UpsertUser
 from alex_schemas.results import Result
 from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data import RDSDataServiceClient
 
 R = TypeVar("R", bound=Result)
 
@@ -32,7 +35,7 @@ DELETE FROM instruments WHERE symbol IN (SELECT symbol FROM doomed)
 
 def make_gateway(api: LocalDataApi) -> Gateway:
     """A gateway on the endpoint, as the Lambda builds it (its own client: thread-safe use)."""
-    client = boto3.client(
+    client: RDSDataServiceClient = boto3.client(
         "rds-data",
         endpoint_url=api.endpoint_url,
         region_name=api.region,
@@ -41,7 +44,7 @@ def make_gateway(api: LocalDataApi) -> Gateway:
         config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
     )
     return Gateway(
-        cast(DataApiClient, client),
+        client,
         resource_arn=api.cluster_arn,
         secret_arn=api.secret_arn,
         database=api.database,
@@ -54,9 +57,10 @@ def db(migrated: Gateway) -> Gateway:
     return migrated
 
 
-def run(db: SqlRunner, event: Event[R]) -> R:
-    """Dispatch `event` and answer its result, typed as the event declares."""
-    result = dispatch(cast(Any, event), db)
+def run(db: Gateway | SqlRunner, event: Event[R]) -> R:
+    """Dispatch `event` (in a session of its own, given the gateway) and answer its result,
+    typed as the event declares."""
+    result = dispatch(cast(Any, event), db.session() if isinstance(db, Gateway) else db)
     assert isinstance(result, type(event).result_model())
     return result
 
@@ -81,7 +85,7 @@ def new_user(db: Gateway) -> Iterator[Callable[[], str]]:
 
     yield make
     for clerk_user_id in made:
-        db.execute(DELETE_USER, {"clerk_user_id": clerk_user_id})
+        db.session().execute(DELETE_USER, {"clerk_user_id": clerk_user_id})
 
 
 @pytest.fixture
@@ -102,4 +106,4 @@ def symbols(db: Gateway) -> Iterator[Callable[[str], str]]:
 
     yield make
     if made:
-        db.execute(DELETE_INSTRUMENTS, {"symbols": made})
+        db.session().execute(DELETE_INSTRUMENTS, {"symbols": made})

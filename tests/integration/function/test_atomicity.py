@@ -39,7 +39,7 @@ def test_a_transaction_that_raises_leaves_nothing(
     symbol = _seed(db, symbols)
 
     def half_made() -> None:
-        with db.transaction() as tx:
+        with db.session().transaction() as tx:
             account = run(tx, CreateAccount(clerk_user_id=user, account_name="Half-made"))
             event = UpsertPosition(
                 clerk_user_id=user, account_id=account.id, symbol=symbol, quantity=Decimal(1)
@@ -63,7 +63,7 @@ def test_a_statement_failing_in_a_transaction_rolls_back_the_earlier_ones(
     wrong: Any = {"equity": Decimal(50)}  # sums to 50: the CHECK refuses it
 
     def account_then_bad_targets() -> None:
-        with db.transaction() as tx:
+        with db.session().transaction() as tx:
             run(tx, CreateAccount(clerk_user_id=user, account_name="Before the failure"))
             run(tx, UpsertUser.model_construct(clerk_user_id=user, asset_class_targets=wrong))
 
@@ -76,7 +76,7 @@ def test_a_transaction_that_completes_keeps_everything(
     db: Gateway, user: str, symbols: Callable[[str], str]
 ) -> None:
     symbol = _seed(db, symbols)
-    with db.transaction() as tx:
+    with db.session().transaction() as tx:
         account = run(tx, CreateAccount(clerk_user_id=user, account_name="Whole"))
         event = UpsertPosition(
             clerk_user_id=user, account_id=account.id, symbol=symbol, quantity=Decimal(2)

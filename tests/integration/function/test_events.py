@@ -23,8 +23,8 @@ from tests.integration.function.conftest import DELETE_INSTRUMENTS, DELETE_USER,
 def story(db: Gateway) -> Iterator[Story]:
     told = Story()
     yield told
-    db.execute(DELETE_USER, {"clerk_user_id": told.user})
-    db.execute(DELETE_INSTRUMENTS, {"symbols": list(told.symbols.values())})
+    db.session().execute(DELETE_USER, {"clerk_user_id": told.user})
+    db.session().execute(DELETE_INSTRUMENTS, {"symbols": list(told.symbols.values())})
 
 
 def _deliver(db: Gateway, event: DataEvent) -> tuple[int, Any]:
@@ -51,7 +51,7 @@ def test_redelivering_any_event_leaves_the_state_one_delivery_left(
     db: Gateway, story: Story
 ) -> None:
     def state() -> Snapshot | None:
-        return story.state(db)
+        return story.state(db.session())
 
     for name, event in story.events():
         # Given the event delivered once

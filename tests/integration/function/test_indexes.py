@@ -31,7 +31,7 @@ class PlanLine(BaseModel):
 
 
 def _plan(db: Gateway, sql: str, params: dict[str, Any]) -> str:
-    with db.transaction() as tx:
+    with db.session().transaction() as tx:
         tx.execute("SET LOCAL enable_seqscan = off")
         lines = tx.rows("EXPLAIN " + sql, params, PlanLine)
     return "\n".join(line.line for line in lines)

@@ -43,7 +43,7 @@ class Value(BaseModel):
 def fast(local_data_api: LocalDataApi, rds_data: RDSDataServiceClient) -> Iterator[Gateway]:
     """A gateway on the endpoint that retries quickly (fault injection tests)."""
     settings = Settings.from_environment(local_data_api.env())
-    gateway = Gateway.from_settings(rds_data, settings)  # type: ignore[arg-type]
+    gateway = Gateway.from_settings(rds_data, settings)
     gateway.retry = RetryPolicy(base_seconds=0.01, cap_seconds=0.05, budget_seconds=5.0)
     yield gateway
     local_data_api.clear_faults()
@@ -52,9 +52,11 @@ def fast(local_data_api: LocalDataApi, rds_data: RDSDataServiceClient) -> Iterat
 @pytest.fixture
 def probe(migrated: Gateway) -> Iterator[str]:
     """A scratch table for transaction tests, dropped afterwards."""
-    migrated.execute("CREATE TABLE IF NOT EXISTS gateway_probe (id uuid PRIMARY KEY, note text)")
+    migrated.session().execute(
+        "CREATE TABLE IF NOT EXISTS gateway_probe (id uuid PRIMARY KEY, note text)"
+    )
     yield "gateway_probe"
-    migrated.execute("DROP TABLE IF EXISTS gateway_probe")
+    migrated.session().execute("DROP TABLE IF EXISTS gateway_probe")
 
 
 # --- one round trip per type ------------------------------------------------------------------
@@ -149,13 +151,13 @@ def test_each_type_round_trips_through_the_data_api(
     migrated: Gateway, sql: str, sent: object, model: type[BaseModel], expected: object
 ) -> None:
     # Given a value sent as a typed parameter / When the database hands it back
-    (row,) = migrated.rows(sql, {"v": sent}, model)
+    (row,) = migrated.session().rows(sql, {"v": sent}, model)
     # Then it decodes to the same value, in its declared type
     assert getattr(row, "value") == expected  # noqa: B009
 
 
 def test_a_timestamp_column_comes_back_aware_utc(migrated: Gateway) -> None:
-    found = migrated.one("SELECT now()", None, TimestampRow)
+    found = migrated.session().one("SELECT now()", None, TimestampRow)
     assert found is not None
     assert found.value.tzinfo is UTC
     assert abs(found.value - datetime.now(UTC)) < timedelta(minutes=1)
@@ -167,7 +169,7 @@ def test_a_document_built_in_sql_validates_with_exact_numbers(migrated: Gateway)
         at: datetime
         items: list[int]
 
-    found = migrated.document(
+    found = migrated.session().document(
         "SELECT jsonb_build_object('amount', CAST(:a AS numeric), 'at', now(), "
         "'items', jsonb_build_array(1, 2))",
         {"a": Decimal("12345678901234.12345678")},
@@ -184,14 +186,14 @@ def test_a_document_built_in_sql_validates_with_exact_numbers(migrated: Gateway)
 
 def test_a_unique_violation_is_a_conflict(migrated: Gateway, probe: str) -> None:
     key = uuid4()
-    migrated.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
+    migrated.session().execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
     with pytest.raises(ConflictError):
-        migrated.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
+        migrated.session().execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
 
 
 def test_a_check_violation_is_invalid_input(migrated: Gateway) -> None:
     with pytest.raises(ValidationFailedError, match="check constraint"):
-        migrated.execute(
+        migrated.session().execute(
             "INSERT INTO users (clerk_user_id, years_until_retirement) VALUES (:u, 500)",
             {"u": f"user_{uuid4()}"},
         )
@@ -202,10 +204,12 @@ def test_a_check_violation_is_invalid_input(migrated: Gateway) -> None:
 
 def test_a_completed_transaction_commits(migrated: Gateway, probe: str) -> None:
     key = uuid4()
-    with migrated.transaction() as tx:
+    with migrated.session().transaction() as tx:
         tx.execute("INSERT INTO gateway_probe (id, note) VALUES (:id, 'a')", {"id": key})
         tx.execute("UPDATE gateway_probe SET note = 'b' WHERE id = :id", {"id": key})
-    found = migrated.one("SELECT note FROM gateway_probe WHERE id = :id", {"id": key}, TextRow)
+    found = migrated.session().one(
+        "SELECT note FROM gateway_probe WHERE id = :id", {"id": key}, TextRow
+    )
     assert found == TextRow(value="b")
 
 
@@ -215,13 +219,15 @@ def test_a_failing_transaction_rolls_back_everything(
     key = uuid4()
 
     def block() -> None:
-        with migrated.transaction() as tx:
+        with migrated.session().transaction() as tx:
             tx.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
             tx.execute("INSERT INTO gateway_probe (id) VALUES (:id)", {"id": key})
 
     with pytest.raises(ConflictError):
         block()
-    count = migrated.one("SELECT count(*) FROM gateway_probe WHERE id = :id", {"id": key}, IntRow)
+    count = migrated.session().one(
+        "SELECT count(*) FROM gateway_probe WHERE id = :id", {"id": key}, IntRow
+    )
     assert count == IntRow(value=0)
     assert local_data_api.open_transactions() == 0
 
@@ -236,7 +242,7 @@ def test_a_resuming_database_is_retried_until_it_answers(
     local_data_api.inject_resuming(3)
     before = fast.calls
     # When a statement is run
-    found = fast.one("SELECT 41 + 1", None, IntRow)
+    found = fast.session().one("SELECT 41 + 1", None, IntRow)
     # Then it succeeds on the fourth request
     assert found == IntRow(value=42)
     assert fast.calls - before == 4
@@ -246,7 +252,7 @@ def test_a_transaction_begun_while_resuming_is_retried(
     fast: Gateway, local_data_api: LocalDataApi
 ) -> None:
     local_data_api.inject_resuming(2)
-    with fast.transaction() as tx:
+    with fast.session().transaction() as tx:
         found = tx.one("SELECT 1", None, IntRow)
     assert found == IntRow(value=1)
 
@@ -256,7 +262,7 @@ def test_resuming_past_the_deadline_is_unavailable_and_retryable(
 ) -> None:
     local_data_api.inject_resuming(1000)
     with pytest.raises(UnavailableError) as caught:
-        fast.bounded(0.3).execute("SELECT 1")
+        fast.session(0.3).execute("SELECT 1")
     assert caught.value.retryable
 
 
@@ -277,7 +283,7 @@ def test_documents_over_1_mib_are_read_in_pages_of_the_same_statement(migrated: 
     )
     before = migrated.calls
     # When its documents are asked for
-    found = migrated.paged_documents(sql, {"count": 1500}, Wide)
+    found = migrated.session().paged_documents(sql, {"count": 1500}, Wide)
     # Then all arrive, in order, in a handful of requests
     assert [w.n for w in found] == list(range(1, 1501))
     assert migrated.calls - before < 40
@@ -286,7 +292,7 @@ def test_documents_over_1_mib_are_read_in_pages_of_the_same_statement(migrated: 
 def test_a_statement_that_is_not_paged_over_1_mib_is_refused(migrated: Gateway) -> None:
     sql = "SELECT n, repeat('x', 1024) FROM generate_series(1, 3000) AS n"
     with pytest.raises(InternalError, match="1 MiB"):
-        migrated.rows(sql, None, Wide)
+        migrated.session().rows(sql, None, Wide)
 
 
 class Blob(BaseModel):
@@ -304,7 +310,7 @@ CHUNKED = (
 def test_a_document_over_1_mib_comes_in_chunks_joined_whole(migrated: Gateway, item: str) -> None:
     # Given one document of multi-byte text, over 1 MiB and far over one row's 64 KB
     before = migrated.calls
-    found = migrated.chunked_document(CHUNKED, {"item": item, "count": 2000}, Blob)
+    found = migrated.session().chunked_document(CHUNKED, {"item": item, "count": 2000}, Blob)
     # Then it is cut between characters and joined again exactly
     assert found is not None
     assert found.items == [item] * 2000
@@ -313,13 +319,13 @@ def test_a_document_over_1_mib_comes_in_chunks_joined_whole(migrated: Gateway, i
 
 def test_a_small_chunked_document_is_one_call(migrated: Gateway) -> None:
     before = migrated.calls
-    found = migrated.chunked_document(CHUNKED, {"item": "é", "count": 3}, Blob)
+    found = migrated.session().chunked_document(CHUNKED, {"item": "é", "count": 3}, Blob)
     assert found == Blob(items=["é"] * 3)
     assert migrated.calls - before == 1
 
 
 def test_every_chunk_fits_the_row_budget(migrated: Gateway) -> None:
-    rows = migrated.rows(
+    rows = migrated.session().rows(
         "SELECT octet_length(c.chunk) AS n, '' AS filler "
         "FROM alex_chunks(repeat('😀', 50000), 0, 100) AS c",
         None,
@@ -332,7 +338,7 @@ def test_every_chunk_fits_the_row_budget(migrated: Gateway) -> None:
 
 def test_a_row_over_64_kb_is_an_internal_error_naming_the_limit(migrated: Gateway) -> None:
     with pytest.raises(RowTooLarge, match="64 KB"):
-        migrated.rows("SELECT 1 AS n, repeat('x', 70000) AS filler", None, Wide)
+        migrated.session().rows("SELECT 1 AS n, repeat('x', 70000) AS filler", None, Wide)
 
 
 # --- migrations -------------------------------------------------------------------------------
@@ -344,10 +350,10 @@ class Version(BaseModel):
 
 def test_migrations_are_recorded_and_applying_again_does_nothing(migrated: Gateway) -> None:
     # Given the session's database, already migrated / When migrations are applied again
-    again = apply_migrations(migrated)
+    again = apply_migrations(migrated.session())
     # Then nothing is applied and every packaged file is recorded
     assert again == []
-    recorded = migrated.rows(
+    recorded = migrated.session().rows(
         "SELECT version FROM schema_migrations ORDER BY version", None, Version
     )
     assert [v.version for v in recorded] == [m.version for m in load_migrations()]
@@ -367,7 +373,7 @@ def test_concurrent_runners_apply_a_migration_once(migrated: Gateway) -> None:
     def run() -> None:
         try:
             start.wait()
-            results.append(apply_migrations(migrated, [probe]))
+            results.append(apply_migrations(migrated.session(), [probe]))
         except BaseException as exc:  # a failure must fail the test, not vanish in a thread
             errors.append(exc)
 
@@ -380,8 +386,8 @@ def test_concurrent_runners_apply_a_migration_once(migrated: Gateway) -> None:
         # Then exactly one applied it and the table holds one row
         assert errors == []
         assert sorted(results) == [[], ["9001_probe.sql"]]
-        rows = migrated.rows("SELECT n FROM migration_probe", None, IntRow)
+        rows = migrated.session().rows("SELECT n FROM migration_probe", None, IntRow)
         assert len(rows) == 1
     finally:
-        migrated.execute("DROP TABLE IF EXISTS migration_probe")
-        migrated.execute("DELETE FROM schema_migrations WHERE version = 9001")
+        migrated.session().execute("DROP TABLE IF EXISTS migration_probe")
+        migrated.session().execute("DELETE FROM schema_migrations WHERE version = 9001")

@@ -49,7 +49,7 @@ def faults(local_data_api: LocalDataApi) -> Iterator[LocalDataApi]:
 def user(migrated: Gateway) -> Iterator[str]:
     clerk_user_id = f"user_h_{uuid.uuid4().hex[:12]}"
     yield clerk_user_id
-    migrated.execute("DELETE FROM users WHERE clerk_user_id = :u", {"u": clerk_user_id})
+    migrated.session().execute("DELETE FROM users WHERE clerk_user_id = :u", {"u": clerk_user_id})
 
 
 def invoke(handler: Handler, event: Any) -> Any:

@@ -115,7 +115,7 @@ class Tier:
             pytest.fail(f"{type(event).__name__} answered Internal: {exc}")
 
     def owned(self) -> str | None:
-        found = self.db.one(_OWNED, {"u": self.user}, Digest)
+        found = self.db.session().one(_OWNED, {"u": self.user}, Digest)
         return found.digest if found else None
 
     def refused(self, event: Event[Any], match: str) -> None:
@@ -156,7 +156,7 @@ class Tier:
 
     def hold(self, account_id: uuid.UUID, count: int) -> None:
         """`count` positions in the account, one per instrument, written in one statement."""
-        self.db.execute(
+        self.db.session().execute(
             "INSERT INTO positions (account_id, symbol, quantity, as_of_date) "
             "SELECT CAST(:a AS uuid), i.symbol, 999999999999.99999999, DATE '2026-12-01' "
             "FROM instruments AS i WHERE i.symbol LIKE :prefix ORDER BY i.symbol "
@@ -208,7 +208,7 @@ def catalogue(budget: Gateway) -> Iterator[str]:
         assert upserted.upserted == MAX_BATCH_ROWS
     yield tag
     # the tests' users (and with them their positions) are gone by now
-    budget.execute("DELETE FROM instruments WHERE symbol LIKE :p", {"p": f"Z{tag}%"})
+    budget.session().execute("DELETE FROM instruments WHERE symbol LIKE :p", {"p": f"Z{tag}%"})
 
 
 @pytest.fixture
@@ -226,7 +226,7 @@ def tier(budget: Gateway, catalogue: str) -> Iterator[Tier]:
         )
     )
     yield made
-    budget.execute("DELETE FROM users WHERE clerk_user_id = :u", {"u": user})
+    budget.session().execute("DELETE FROM users WHERE clerk_user_id = :u", {"u": user})
 
 
 # --- users, instruments, accounts, positions ---------------------------------------------------

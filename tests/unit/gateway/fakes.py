@@ -1,16 +1,29 @@
 """A fake rds-data client: records every request, answers through a scripted responder.
 
-It satisfies `alex_data.gateway.DataApiClient`; faults are botocore's own `ClientError`s, built
-the way botocore builds them from a service answer.
+It is an `alex_data.gateway.DataApiClient`, typed as boto3's stubs type the real client (a
+responder answers the parts of a response a test cares about); faults are botocore's own
+`ClientError`s, built the way botocore builds them from a service answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data.type_defs import (
+        BeginTransactionRequestTypeDef,
+        BeginTransactionResponseTypeDef,
+        CommitTransactionRequestTypeDef,
+        CommitTransactionResponseTypeDef,
+        ExecuteStatementRequestTypeDef,
+        ExecuteStatementResponseTypeDef,
+        RollbackTransactionRequestTypeDef,
+        RollbackTransactionResponseTypeDef,
+    )
 
 Responder = Callable[[str, dict[str, Any]], Mapping[str, Any]]
 
@@ -47,23 +60,35 @@ class FakeDataApi:
     def fail_next(self, *faults: Exception) -> None:
         self.faults.extend(faults)
 
-    def _answer(self, operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        self.requests.append((operation, request))
+    def _answer(self, operation: str, request: Mapping[str, Any]) -> Any:
+        self.requests.append((operation, dict(request)))
         if self.faults:
             raise self.faults.pop(0)
-        return self.responder(operation, request)
+        return self.responder(operation, dict(request))
 
-    def execute_statement(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._answer("execute_statement", kwargs)
+    def execute_statement(
+        self, **kwargs: Unpack[ExecuteStatementRequestTypeDef]
+    ) -> ExecuteStatementResponseTypeDef:
+        answer: ExecuteStatementResponseTypeDef = self._answer("execute_statement", kwargs)
+        return answer
 
-    def begin_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._answer("begin_transaction", kwargs)
+    def begin_transaction(
+        self, **kwargs: Unpack[BeginTransactionRequestTypeDef]
+    ) -> BeginTransactionResponseTypeDef:
+        answer: BeginTransactionResponseTypeDef = self._answer("begin_transaction", kwargs)
+        return answer
 
-    def commit_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._answer("commit_transaction", kwargs)
+    def commit_transaction(
+        self, **kwargs: Unpack[CommitTransactionRequestTypeDef]
+    ) -> CommitTransactionResponseTypeDef:
+        answer: CommitTransactionResponseTypeDef = self._answer("commit_transaction", kwargs)
+        return answer
 
-    def rollback_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._answer("rollback_transaction", kwargs)
+    def rollback_transaction(
+        self, **kwargs: Unpack[RollbackTransactionRequestTypeDef]
+    ) -> RollbackTransactionResponseTypeDef:
+        answer: RollbackTransactionResponseTypeDef = self._answer("rollback_transaction", kwargs)
+        return answer
 
     def operations(self) -> list[str]:
         return [operation for operation, _ in self.requests]

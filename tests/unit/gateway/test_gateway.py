@@ -19,6 +19,7 @@ from alex_schemas.errors import (
     ValidationFailedError,
 )
 from alex_schemas.limits import ROW_TOO_LARGE
+from botocore.client import BaseClient
 from botocore.exceptions import EndpointConnectionError
 from pydantic import BaseModel
 
@@ -78,7 +79,7 @@ def test_a_query_is_one_request_without_metadata_and_decodes_into_the_row_model(
     )
     db = make(api)
     # When the rows are asked for
-    found = db.rows("SELECT symbol, current_price FROM instruments", None, Price)
+    found = db.session().rows("SELECT symbol, current_price FROM instruments", None, Price)
     # Then they come back typed, in one request that asks for no column metadata
     assert found == [
         Price(symbol="VTI", price=Decimal("301.2500")),
@@ -97,7 +98,7 @@ def test_a_query_is_one_request_without_metadata_and_decodes_into_the_row_model(
 def test_execute_sends_typed_parameters_and_answers_the_update_count() -> None:
     api = answering({"numberOfRecordsUpdated": 3})
     db = make(api)
-    count = db.execute(
+    count = db.session().execute(
         "UPDATE instruments SET current_price = :price WHERE symbol = :symbol",
         {"price": Decimal("1.5"), "symbol": "VTI"},
     )
@@ -110,8 +111,8 @@ def test_execute_sends_typed_parameters_and_answers_the_update_count() -> None:
 
 def test_one_and_document_answer_none_when_nothing_matches() -> None:
     db = make(answering({"records": []}))
-    assert db.one("SELECT 1", None, Price) is None
-    assert db.document("SELECT 1", None, Price) is None
+    assert db.session().one("SELECT 1", None, Price) is None
+    assert db.session().document("SELECT 1", None, Price) is None
 
 
 # --- retries ----------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def test_a_resuming_database_is_retried_with_capped_exponential_backoff() -> Non
     clock = FakeTime()
     db = make(api, clock, RetryPolicy(base_seconds=1.0, cap_seconds=3.0))
     # When a statement is run
-    assert db.execute("UPDATE x SET y = 1") == 1
+    assert db.session().execute("UPDATE x SET y = 1") == 1
     # Then it was sent five times, waiting 1, 2, 4->3 (capped), 3 s scaled by the jitter (0.5
     # places each wait at 3/4 of its ceiling)
     assert db.calls == 5
@@ -147,7 +148,7 @@ def test_transient_faults_are_retried(fault: Exception) -> None:
     api = answering({"numberOfRecordsUpdated": 1})
     api.fail_next(fault)
     db = make(api)
-    assert db.execute("UPDATE x SET y = 1") == 1
+    assert db.session().execute("UPDATE x SET y = 1") == 1
     assert db.calls == 2
 
 
@@ -157,7 +158,7 @@ def test_retrying_stops_at_the_deadline() -> None:
     api.fail_next(*[client_error("DatabaseResumingException")] * 50)
     clock = FakeTime()
     db = make(api, clock, RetryPolicy(base_seconds=0.5, cap_seconds=1.0))
-    runner = db.bounded(2.0)
+    runner = db.session(2.0)
     # When a statement is run, Then it gives up as Unavailable (retryable) before the deadline
     with pytest.raises(UnavailableError) as caught:
         runner.execute("UPDATE x SET y = 1")
@@ -172,7 +173,7 @@ def test_retrying_stops_after_max_attempts() -> None:
     api.fail_next(*[client_error("ThrottlingException")] * 50)
     db = make(api, policy=RetryPolicy(max_attempts=3))
     with pytest.raises(UnavailableError):
-        db.execute("SELECT 1")
+        db.session().execute("SELECT 1")
     assert db.calls == 3
 
 
@@ -181,7 +182,7 @@ def test_a_definite_failure_is_not_retried() -> None:
     api.fail_next(sql_error("23505", 'duplicate key value violates unique constraint "users_pkey"'))
     db = make(api)
     with pytest.raises(ConflictError):
-        db.execute("INSERT INTO users ...")
+        db.session().execute("INSERT INTO users ...")
     assert db.calls == 1
 
 
@@ -192,7 +193,7 @@ def test_a_serialization_failure_inside_a_transaction_is_not_retried_by_statemen
     db = make(api)
 
     def block() -> None:
-        with db.transaction() as tx:
+        with db.session().transaction() as tx:
             api.fail_next(sql_error("40001", "could not serialize access"))
             tx.execute("UPDATE x SET y = 1")
 
@@ -248,7 +249,7 @@ def test_translation_keeps_the_botocore_error_as_the_cause_and_leaks_no_sql() ->
     fault = sql_error("42601", 'syntax error at or near "SELEC"')
     api.fail_next(fault)
     with pytest.raises(InternalError) as caught:
-        make(api).execute("SELEC 1")
+        make(api).session().execute("SELEC 1")
     assert caught.value.__cause__ is fault
     assert "SELEC" not in caught.value.message
 
@@ -259,7 +260,7 @@ def test_translation_keeps_the_botocore_error_as_the_cause_and_leaks_no_sql() ->
 def test_a_transaction_threads_its_id_and_commits_when_the_block_completes() -> None:
     api = FakeDataApi()
     db = make(api)
-    with db.transaction() as tx:
+    with db.session().transaction() as tx:
         tx.execute("UPDATE a SET b = 1")
         tx.execute("UPDATE c SET d = 2")
     assert api.operations() == [
@@ -277,7 +278,7 @@ def test_a_failing_block_rolls_back_and_the_error_propagates() -> None:
     db = make(api)
 
     def block() -> None:
-        with db.transaction() as tx:
+        with db.session().transaction() as tx:
             tx.execute("UPDATE a SET b = 1")
             raise RuntimeError("boom")
 
@@ -292,7 +293,7 @@ def test_a_failed_rollback_does_not_hide_the_original_error() -> None:
     db = make(api)
 
     def block() -> None:
-        with db.transaction() as tx:
+        with db.session().transaction() as tx:
             api.fail_next(sql_error("23505", "duplicate"), client_error("AccessDeniedException"))
             tx.execute("INSERT ...")
 
@@ -308,7 +309,7 @@ def test_an_unexpected_commit_status_is_an_error() -> None:
         return default_responder(operation, request)
 
     db = make(FakeDataApi(respond))
-    with pytest.raises(InternalError, match="Something Else"), db.transaction() as tx:
+    with pytest.raises(InternalError, match="Something Else"), db.session().transaction() as tx:
         tx.execute("UPDATE a SET b = 1")
 
 
@@ -317,7 +318,7 @@ def test_a_failed_commit_is_reported_and_rolled_back() -> None:
     db = make(api)
 
     def block() -> None:
-        with db.transaction() as tx:
+        with db.session().transaction() as tx:
             tx.execute("UPDATE a SET b = 1")
             api.fail_next(sql_error("40001", "could not serialize access"))
 
@@ -329,7 +330,7 @@ def test_a_failed_commit_is_reported_and_rolled_back() -> None:
 def test_a_nested_transaction_joins_the_outer_one() -> None:
     api = FakeDataApi()
     db = make(api)
-    with db.transaction() as tx, tx.transaction() as inner:
+    with db.session().transaction() as tx, tx.transaction() as inner:
         inner.execute("UPDATE a SET b = 1")
     assert api.operations() == ["begin_transaction", "execute_statement", "commit_transaction"]
 
@@ -375,7 +376,7 @@ def test_a_paged_statement_is_read_in_pages_that_fit_one_response() -> None:
     rows = [[{"stringValue": f'{{"symbol": "S{i}", "quantity": {i}.5}}'}] for i in range(200)]
     api = paging_api(rows, fits=30)
     # When the statement's documents are asked for
-    found = make(api).paged_documents("SELECT h FROM holdings", None, Holding)
+    found = make(api).session().paged_documents("SELECT h FROM holdings", None, Holding)
     # Then every document arrives in order; a page too large was halved and the size kept
     assert [h.symbol for h in found] == [f"S{i}" for i in range(200)]
     assert found[-1].quantity == Decimal("199.5")
@@ -389,7 +390,7 @@ def test_a_paged_statement_is_read_in_pages_that_fit_one_response() -> None:
 def test_a_paged_statement_that_fits_is_one_call() -> None:
     rows = [[{"stringValue": '{"symbol": "A", "quantity": 1}'}]] * 3
     api = paging_api(rows, fits=100)
-    assert len(make(api).paged_documents("SELECT h FROM holdings", None, Holding)) == 3
+    assert len(make(api).session().paged_documents("SELECT h FROM holdings", None, Holding)) == 3
     assert _pages(api) == [(0, 100)]
 
 
@@ -407,7 +408,7 @@ def test_a_chunked_document_is_joined_from_its_chunks_in_order() -> None:
     text = '{"symbol": "' + "€😀" * 900 + '", "quantity": 2}'
     api = paging_api(chunk_rows(text, 81), fits=10)
     # When it is asked for
-    found = make(api).chunked_document("SELECT c.digest, c.chunk FROM x", None, Holding)
+    found = make(api).session().chunked_document("SELECT c.digest, c.chunk FROM x", None, Holding)
     # Then the chunks, read in pages, make the document again
     assert found == Holding(symbol="€😀" * 900, quantity=Decimal(2))
     assert _pages(api)[:2] == [(0, 30), (0, 15)]
@@ -416,7 +417,10 @@ def test_a_chunked_document_is_joined_from_its_chunks_in_order() -> None:
 
 def test_no_chunks_is_no_document() -> None:
     api = paging_api([], fits=10)
-    assert make(api).chunked_document("SELECT c.digest, c.chunk FROM x", None, Holding) is None
+    assert (
+        make(api).session().chunked_document("SELECT c.digest, c.chunk FROM x", None, Holding)
+        is None
+    )
 
 
 def test_a_document_that_changes_between_pages_is_read_again_then_given_up() -> None:
@@ -426,7 +430,7 @@ def test_a_document_that_changes_between_pages_is_read_again_then_given_up() -> 
     api = paging_api(mixed, fits=200)
     # When it is asked for, then it is read again from the start and finally Unavailable
     with pytest.raises(UnavailableError, match="kept changing"):
-        make(api).chunked_document("SELECT c.digest, c.chunk FROM x", None, Holding)
+        make(api).session().chunked_document("SELECT c.digest, c.chunk FROM x", None, Holding)
     assert [start for start, _ in _pages(api)].count(0) == 3
 
 
@@ -435,7 +439,7 @@ def test_a_statement_that_is_not_paged_and_passes_1_mib_is_an_internal_error() -
         lambda op, r: (_ for _ in ()).throw(client_error("BadRequestException", TOO_LARGE))
     )
     with pytest.raises(InternalError, match="1 MiB"):
-        make(api).rows("SELECT symbol, current_price FROM instruments", None, Price)
+        make(api).session().rows("SELECT symbol, current_price FROM instruments", None, Price)
     assert api.operations() == ["execute_statement"]
 
 
@@ -449,13 +453,13 @@ def test_a_request_over_4_mib_is_refused_before_it_is_sent() -> None:
     api = FakeDataApi()
     # quotes are escaped on the wire: 2.5 M of them are 5 MB in the request
     with pytest.raises(ValidationFailedError, match=r"request is 5,\d{3},\d{3} bytes .* 4 MiB"):
-        make(api).execute("SELECT :a", {"a": '"' * 2_500_000})
+        make(api).session().execute("SELECT :a", {"a": '"' * 2_500_000})
     assert api.requests == []
 
 
 def test_a_large_request_under_4_mib_is_sent() -> None:
     api = FakeDataApi()
-    make(api).execute("SELECT :a", {"a": "x" * 4_000_000})
+    make(api).session().execute("SELECT :a", {"a": "x" * 4_000_000})
     assert len(api.requests) == 1
 
 
@@ -513,10 +517,13 @@ def test_renewing_the_client_builds_a_new_one_from_the_same_factory(
     # When the client is renewed (after a SnapStart restore)
     gateway.renew_client()
     # Then the gateway holds a new rds-data client for the same region, with its own pool
-    assert gateway.client is not first
-    assert gateway.client.meta.service_model.service_name == "rds-data"  # type: ignore[attr-defined]
-    assert gateway.client.meta.region_name == "us-east-1"  # type: ignore[attr-defined]
-    assert gateway.client._endpoint is not first._endpoint  # type: ignore[attr-defined]
+    renewed = gateway.client
+    assert renewed is not first
+    assert isinstance(renewed, BaseClient)
+    assert isinstance(first, BaseClient)
+    assert renewed.meta.service_model.service_name == "rds-data"
+    assert renewed.meta.region_name == "us-east-1"
+    assert vars(renewed)["_endpoint"] is not vars(first)["_endpoint"]
 
 
 def test_a_gateway_without_a_factory_keeps_its_client() -> None:

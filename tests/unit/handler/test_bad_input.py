@@ -72,7 +72,7 @@ class Recorder:
         self.dispatched.append(event)
         return Echo(event_type=event.type)
 
-    def bounded(self, seconds: float) -> SqlRunner:
+    def session(self, seconds: float) -> SqlRunner:
         self.database_calls += 1
         return cast(SqlRunner, self)
 

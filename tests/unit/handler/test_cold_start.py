@@ -65,7 +65,7 @@ def test_a_direct_invoke_loads_its_operation_only() -> None:
         _CONTEXT
         + "from alex_data.handler import build_handler\n"
         + "class Empty:\n"
-        + "    def bounded(self, seconds): return self\n"
+        + "    def session(self, seconds): return self\n"
         + "    def document(self, sql, params, model): return None\n"
         + "handler = build_handler(database=Empty)\n"
         + "out = handler({'type': 'GetUser', 'clerk_user_id': 'u'}, Context())\n"
@@ -159,3 +159,16 @@ def test_a_tracer_with_tracing_off_records_nothing() -> None:
         return event["n"] + 1
 
     assert handler({"n": 1}, None) == 2
+
+
+def test_no_module_of_the_function_imports_the_boto3_stubs() -> None:
+    # The stubs type the rds-data client for mypy only: the Lambda package does not ship them.
+    found = _fresh(
+        "import pkgutil, importlib, alex_data\n"
+        "for m in pkgutil.walk_packages(alex_data.__path__, 'alex_data.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "out = sorted(sys.modules)\n"
+    )
+    assert "alex_data.gateway" in found["out"]
+    assert "alex_data.session" in found["out"]
+    assert [m for m in found["modules"] if m.startswith(("mypy_boto3", "botocore-stubs"))] == []

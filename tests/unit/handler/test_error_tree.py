@@ -49,7 +49,7 @@ def every_error_class() -> list[type[DataError]]:
 
 
 class _NoDatabase:
-    def bounded(self, seconds: float) -> SqlRunner:
+    def session(self, seconds: float) -> SqlRunner:
         return cast(SqlRunner, self)
 
 

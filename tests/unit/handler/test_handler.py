@@ -41,7 +41,7 @@ class Echo(BaseModel):
 class FakeDatabase:
     budgets: list[float] = field(default_factory=list)
 
-    def bounded(self, seconds: float) -> SqlRunner:
+    def session(self, seconds: float) -> SqlRunner:
         self.budgets.append(seconds)
         return cast(SqlRunner, self)
 
