@@ -32,7 +32,7 @@ from typing import Any
 
 import boto3
 import psycopg
-from alex_data.gateway import _CHUNK_PAGE_ROWS
+from alex_data.large_results import CHUNK_PAGE_ROWS
 from alex_data.repositories.portfolio import GET_PORTFOLIO
 from alex_data.repositories.users import GET_USER
 from alex_data_dev.testing import LocalLambdaContext
@@ -83,7 +83,7 @@ def _cases(conn: psycopg.Connection[Any]) -> list[Case]:
         user = _seed(conn, accounts, per_account)
         page = [
             {"name": "page_start", "value": {"longValue": 0}},
-            {"name": "page_rows", "value": {"longValue": _CHUNK_PAGE_ROWS}},
+            {"name": "page_rows", "value": {"longValue": CHUNK_PAGE_ROWS}},
         ]
         cases.append(
             Case(
@@ -120,7 +120,7 @@ def _floor(client: Any, case: Case) -> Callable[[], object]:
         records = client.execute_statement(**request)["records"]
         if case.sql == GET_PORTFOLIO:
             # (digest, chunk) rows, one page of them: the bytes joined, then decoded
-            assert len(records) < _CHUNK_PAGE_ROWS, "the document takes more than one page"
+            assert len(records) < CHUNK_PAGE_ROWS, "the document takes more than one page"
             return json.loads(b"".join(record[1]["blobValue"] for record in records))
         return json.loads(records[0][0]["stringValue"])
 

@@ -27,7 +27,7 @@ class Answer(BaseModel):
 
 
 class _Database:
-    def bounded(self, seconds: float) -> SqlRunner:
+    def session(self, seconds: float) -> SqlRunner:
         return cast(SqlRunner, self)
 
 
