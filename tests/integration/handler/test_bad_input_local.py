@@ -56,13 +56,13 @@ class Calls:
 def calls(migrated: Gateway, rds_data: Any) -> Iterator[Calls]:
     """Counts every Data API call the session's client makes, and holds the tables unchanged
     across the module."""
-    before = migrated.document(SNAPSHOT, None, Snapshot)
+    before = migrated.session().document(SNAPSHOT, None, Snapshot)
     assert before is not None
     counter = Calls()
     rds_data.meta.events.register("before-call.rds-data", counter)
     yield counter
     rds_data.meta.events.unregister("before-call.rds-data", counter)
-    assert migrated.document(SNAPSHOT, None, Snapshot) == before
+    assert migrated.session().document(SNAPSHOT, None, Snapshot) == before
     print(f"\nbad-input tally (local Data API): {TALLY}")
 
 
