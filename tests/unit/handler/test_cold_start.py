@@ -4,14 +4,12 @@ what they would be in a new Lambda environment."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 from alex_data.tracing import NoTracing, build_tracer, tracing_enabled
+
+from tests.unit.handler.fresh import run_fresh
 
 # Prints the modules a fresh interpreter holds after `program` (which may set `out`).
 _PROBE = """
@@ -29,17 +27,7 @@ class Context:
 
 
 def _fresh(program: str, **env: str) -> dict[str, Any]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_"))}
-    environ.pop("LAMBDA_TASK_ROOT", None)
-    done = subprocess.run(  # noqa: S603 - our own interpreter, programs of this file
-        [sys.executable, "-c", _PROBE.format(program=program)],
-        capture_output=True,
-        text=True,
-        env=environ | {"POWERTOOLS_LOG_LEVEL": "WARNING"} | env,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_fresh(_PROBE.format(program=program), **env)
 
 
 def _loaded(modules: list[str], prefix: str) -> list[str]:

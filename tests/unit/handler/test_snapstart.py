@@ -3,15 +3,13 @@ and each restored environment renews its random state and its Data API client.""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import alex_data.handler  # noqa: F401 - importing the handler registers the hooks
 import snapshot_restore_py
 from alex_data.snapstart import after_restore, prepare_snapshot
+
+from tests.unit.handler.fresh import run_fresh
 
 ARN = "arn:aws:rds:us-east-1:123456789012:cluster:alex"
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:alex-AbCdEf"
@@ -47,16 +45,7 @@ print(json.dumps({
 
 
 def _lifecycle(**env: str) -> dict[str, Any]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AURORA_", "AWS_"))}
-    done = subprocess.run(  # noqa: S603 - our own interpreter, a constant program
-        [sys.executable, "-c", _LIFECYCLE],
-        capture_output=True,
-        text=True,
-        env=environ | {"POWERTOOLS_LOG_LEVEL": "WARNING"} | env,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_fresh(_LIFECYCLE, **env)
 
 
 def test_importing_the_handler_registers_both_hooks() -> None:
