@@ -128,7 +128,10 @@ def _git() -> dict[str, Any]:
         )
         return done.stdout.strip()
 
-    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
 
 
 # The run's collector: benchmarks record here, `python -m bench` writes it.
