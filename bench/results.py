@@ -70,6 +70,7 @@ class Results:
     def __init__(self) -> None:
         self.figures: list[Figure] = []
         self.ratios: list[Ratio] = []
+        self.git = _git()  # the code as the run started, not as it ended
 
     def figure(self, name: str, value: float, unit: str, **context: Any) -> Figure:
         found = Figure(name, float(value), unit, context)
@@ -92,7 +93,7 @@ class Results:
     def document(self) -> dict[str, Any]:
         return {
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "git": _git(),
+            "git": self.git,
             "machine": {
                 "cores": os.cpu_count(),
                 "python": platform.python_version(),

@@ -27,6 +27,7 @@ from alex_schemas.events import (
     UpsertPosition,
     UpsertUser,
 )
+from alex_schemas.vocab import InstrumentType
 from pydantic import BaseModel
 
 from tests.examples import Story
@@ -57,7 +58,7 @@ def race(function: Function, events: list[BaseModel]) -> list[dict[str, Any]]:
 
 def _user_with_job(function: Function, story: Story, started: bool = True) -> dict[str, Any]:
     assert function.invoke(UpsertUser(clerk_user_id=story.user))["ok"]
-    job = {"clerk_user_id": story.user, "job_id": uuid.uuid4()}
+    job: dict[str, Any] = {"clerk_user_id": story.user, "job_id": uuid.uuid4()}
     assert function.invoke(CreateJob(**job))["ok"]
     if started:
         assert function.invoke(StartJob(**job))["ok"]
@@ -94,7 +95,7 @@ def test_concurrent_upserts_of_one_position_leave_one_row(
     story = new_story()
     symbol = story.symbols["SPY"]
     assert function.invoke(UpsertUser(clerk_user_id=story.user))["ok"]
-    instrument = InstrumentIn(symbol=symbol, name="Race fund", instrument_type="etf")
+    instrument = InstrumentIn(symbol=symbol, name="Race fund", instrument_type=InstrumentType.ETF)
     assert function.invoke(UpsertInstruments(instruments=[instrument]))["ok"]
     account = function.invoke(CreateAccount(clerk_user_id=story.user, account_name="Race"))
     account_id = account["result"]["id"]
@@ -137,13 +138,13 @@ def test_concurrent_starts_and_creates_end_in_one_job(
     assert len({a["result"]["started_at"] for a in starts}) == 1
     assert function.invoke(GetJob(**job))["result"]["status"] == "running"
     # And when many deliveries of one CreateJob race (an SQS redelivery beside the first)
-    same = {"clerk_user_id": story.user, "job_id": uuid.uuid4()}
+    same: dict[str, Any] = {"clerk_user_id": story.user, "job_id": uuid.uuid4()}
     copies = race(function, [CreateJob(**same, request_payload={"n": 1})] * scale.writers)
     # Then all succeed with the one job
     assert all(a["ok"] for a in copies), [a for a in copies if not a["ok"]][:3]
     assert {a["result"]["id"] for a in copies} == {str(same["job_id"])}
     # And when CreateJobs with one id but different requests race
-    other = {"clerk_user_id": story.user, "job_id": uuid.uuid4()}
+    other: dict[str, Any] = {"clerk_user_id": story.user, "job_id": uuid.uuid4()}
     rivals = race(
         function,
         [CreateJob(**other, request_payload={"writer": n}) for n in range(scale.writers)],
