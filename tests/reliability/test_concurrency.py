@@ -27,6 +27,7 @@ from alex_schemas.events import (
     UpsertPosition,
     UpsertUser,
 )
+from alex_schemas.payloads import SummaryPayload
 from alex_schemas.vocab import InstrumentType
 from pydantic import BaseModel
 
@@ -75,7 +76,8 @@ def test_concurrent_summary_merges_keep_every_key(
     writers = scale.writers
     # When every writer merges its own key at once
     events: list[BaseModel] = [
-        UpdateSummary(**job, summary_payload={f"agent_{n}": n}) for n in range(writers)
+        UpdateSummary(**job, summary_payload=SummaryPayload.model_validate({f"agent_{n}": n}))
+        for n in range(writers)
     ]
     answers = race(function, events)
     assert all(a["ok"] for a in answers), [a for a in answers if not a["ok"]][:3]
