@@ -272,7 +272,7 @@ class Bench:
         self.seed = SeedPattern(self.plain, self.arns)
         self.gateway = gateway
         self.recorder = _Recorder(gateway.client)
-        gateway.client = self.recorder
+        gateway.client = cast(DataApiClient, self.recorder)
         self.handler = lambda_handler
         self.client = DataClient(transport=InProcessTransport(self.handle))
         self.conn = psycopg.connect(dsn, autocommit=True)
@@ -659,7 +659,7 @@ def main() -> None:
     ):
         from alex_data.migrate import apply_migrations
 
-        apply_migrations(gateway)
+        apply_migrations(gateway.session())
         bench = Bench(env, dsn, gateway)
         try:
             users = {positions: bench.user(positions) for positions in PORTFOLIOS}

@@ -148,11 +148,11 @@ def test_a_failure_inside_a_migration_leaves_none_of_it(
         migrations = load_migrations()
         expected = {0: catalog()}
         for n in range(1, len(migrations) + 1):
-            apply_migrations(_gateway(scratch, client), migrations[:n])
+            apply_migrations(_gateway(scratch, client).session(), migrations[:n])
             expected[n] = catalog()
         reset()
         counting = FailAt(client, at=0, crash=False)
-        apply_migrations(_gateway(scratch, counting))
+        apply_migrations(_gateway(scratch, cast(DataApiClient, counting)).session())
         calls = counting.calls
         checked = 0
         for crash in (False, True):
@@ -161,7 +161,7 @@ def test_a_failure_inside_a_migration_leaves_none_of_it(
                 # When the run fails at call `at`
                 failing = FailAt(client, at, crash)
                 try:
-                    apply_migrations(_gateway(scratch, failing))
+                    apply_migrations(_gateway(scratch, cast(DataApiClient, failing)).session())
                 except (Injected, DataError):
                     checked += 1
                 else:  # a retried call made this run shorter than the counted one
@@ -231,13 +231,13 @@ def test_a_failure_between_the_pages_of_a_large_read_answers_no_partial_portfoli
             try:
                 for at in _points(calls, scale):
                     # When a call of the read fails
-                    function.gateway.client = FailAt(inner, at, crash=False)
+                    function.gateway.client = cast(DataApiClient, FailAt(inner, at, crash=False))
                     answer = function.invoke(event, timeout_seconds=3.0)
                     # Then the answer is an error, never part of the portfolio
                     assert answer["ok"] is False, f"a partial answer at call {at}"
                     failures += 1
                 # And when the data changes between two pages, the answer is one version
-                function.gateway.client = _WriteBetweenPages(inner, conn, user)
+                function.gateway.client = cast(DataApiClient, _WriteBetweenPages(inner, conn, user))
                 changed = function.invoke(event)
             finally:
                 function.gateway.client = inner

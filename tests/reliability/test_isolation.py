@@ -30,7 +30,7 @@ def test_another_users_ids_are_not_found_and_change_nothing(
         if name not in ("delete_position", "delete_account"):
             assert function.invoke(event)["ok"], name
     assert function.invoke(UpsertUser(clerk_user_id=intruder.user))["ok"]
-    before = owner.state(function.gateway)
+    before = owner.state(function.gateway.session())
     owned = [owner.user, *owner.ids.values()]
     answers: Counter[str] = Counter()
     covered = set()
@@ -58,7 +58,7 @@ def test_another_users_ids_are_not_found_and_change_nothing(
             assert answer.get("error", {}).get("code") == "NotFound", (name, answer)
             answers["NotFound"] += 1
         # And nothing of the owner's changed
-        assert owner.state(function.gateway) == before, name
+        assert owner.state(function.gateway.session()) == before, name
     assert covered >= OWN_DATA | DELETES | CONFLICTS
     proves(
         f"{sum(answers.values())} events ({len(covered)} user-owned types) sent with another "

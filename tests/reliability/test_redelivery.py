@@ -29,12 +29,12 @@ def test_every_write_delivered_twice_leaves_the_state_of_one(
     for name, event in writes(story):
         first = function.invoke(event)
         assert first["ok"], (name, first)
-        once = story.state(function.gateway)
+        once = story.state(function.gateway.session())
         # When the same event arrives again
         second = function.invoke(event)
         # Then it succeeds and every table is as one delivery left it
         assert second["ok"], (name, second)
-        assert story.state(function.gateway) == once, name
+        assert story.state(function.gateway.session()) == once, name
         twice += 1
         same_answer += first == second
         covered.add(event.type)
@@ -48,7 +48,7 @@ def test_every_write_delivered_twice_leaves_the_state_of_one(
 def _normalized(story: Story, function: Function) -> Any:
     """The story's tables with its user, ids and symbols named by role, times reduced to set
     or not, database-made ids (positions) blanked, rows in an order of their own."""
-    state = story.state(function.gateway)
+    state = story.state(function.gateway.session())
     assert state is not None
     text = json.dumps(state.model_dump(mode="json"), sort_keys=True)
     text = text.replace(story.user, "<user>")
