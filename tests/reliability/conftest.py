@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, cast
 import boto3
 import pytest
 from alex_data.gateway import Gateway
-from alex_data.handler import DataFunction, build_handler
+from alex_data.handler import build_handler
+from alex_data.invocation import DataFunction
 from alex_data.settings import Settings
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_data_dev.testing import LocalLambdaContext, sqs_record

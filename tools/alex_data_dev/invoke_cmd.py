@@ -154,7 +154,8 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     indent = 2 if len(events) == 1 else None
     with _function_output(args):
-        from alex_data.handler import DataFunction, decorate
+        from alex_data.handler import decorate
+        from alex_data.invocation import DataFunction
 
         from alex_data_dev.testing import LocalLambdaContext
 

@@ -14,9 +14,16 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final
 
+from alex_schemas.errors import ValidationFailedError
 from pydantic import ValidationError
 
-__all__ = ["MAX_MESSAGE", "describe_validation", "event_type_name", "unknown_event_type"]
+__all__ = [
+    "MAX_MESSAGE",
+    "InvalidEvent",
+    "describe_validation",
+    "event_type_name",
+    "unknown_event_type",
+]
 
 MAX_MESSAGE: Final = 1000
 # At most this many field problems are listed; the rest are counted.
@@ -110,3 +117,12 @@ def describe_validation(error: ValidationError) -> str:
         problems.append(f"and {more} more")
     text = "; ".join(problems)
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+class InvalidEvent(ValidationFailedError):
+    """The event or SQS record is not a valid one, the sender's fault; `problems` is what the
+    sender is told (`describe_validation`)."""
+
+    def __init__(self, problems: str) -> None:
+        super().__init__(problems, retryable=False)
+        self.problems = problems

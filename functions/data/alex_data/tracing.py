@@ -2,7 +2,7 @@
 
 Powertools' `Tracer` imports `aws_xray_sdk.core` as soon as it is built, even disabled: about
 125 ms of a cold start on top of boto3 (measured with `python -X importtime`; 250 ms on its
-own), most of the function's own import. So the handler builds its `Tracer` here: with the X-Ray
+own), most of the function's own import. So the function's `Tracer` is built here: with the X-Ray
 recorder when tracing is on, with `NoTracing` (nothing imported, nothing sent) when it is off.
 
 Tracing is on where Powertools would trace: inside Lambda (`LAMBDA_TASK_ROOT`), not under
@@ -22,7 +22,9 @@ from typing import Any
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
 
-__all__ = ["NoTracing", "build_tracer", "tracing_enabled"]
+from alex_data.logs import SERVICE
+
+__all__ = ["NoTracing", "build_tracer", "tracer", "tracing_enabled"]
 
 _TRUE = {"1", "true", "on", "yes", "y", "t"}
 
@@ -93,3 +95,7 @@ class NoTracing(BaseProvider):
 
     def patch_all(self) -> None:
         pass
+
+
+# The function's tracer, for the handler's decorator and the per-event annotations.
+tracer = build_tracer(SERVICE)

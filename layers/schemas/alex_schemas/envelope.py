@@ -23,6 +23,7 @@ __all__ = [
     "OkEnvelope",
     "error",
     "ok",
+    "ok_json",
     "parse_envelope",
 ]
 
@@ -59,6 +60,11 @@ Envelope = OkEnvelope[R] | ErrorEnvelope
 def ok(result: Result) -> dict[str, JsonValue]:
     """The JSON-ready ok envelope (decimals as strings, datetimes ISO 8601 UTC)."""
     return {"ok": True, "result": result.model_dump(mode="json")}
+
+
+def ok_json(result: Result) -> bytes:
+    """`ok(result)` as JSON bytes, serialized once by pydantic-core (non-ASCII as UTF-8)."""
+    return b'{"ok":true,"result":' + result.__pydantic_serializer__.to_json(result) + b"}"
 
 
 def error(code: ErrorCode, message: str, *, retryable: bool | None = None) -> dict[str, JsonValue]:

@@ -13,16 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pytest
-from alex_data.handler import build_handler, logger
+from alex_data.handler import build_handler
+from alex_data.logs import logger
 from alex_data.problems import MAX_MESSAGE
 from alex_data.sql_runner import SqlRunner
 from alex_data_dev.testing import LocalLambdaContext
 from alex_schemas.envelope import ErrorCode
 from alex_schemas.events import DataEvent, data_event_adapter
+from alex_schemas.results import Result
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from tests.bad_inputs import (
     EXAMPLES,
@@ -57,7 +59,7 @@ MODEL_ONLY = frozenset(
 CODES = {str(code) for code in ErrorCode}
 
 
-class Echo(BaseModel):
+class Echo(Result):
     event_type: str
 
 
@@ -68,7 +70,7 @@ class Recorder:
     dispatched: list[DataEvent] = field(default_factory=list)
     database_calls: int = 0
 
-    def __call__(self, event: DataEvent, db: SqlRunner) -> BaseModel:
+    def __call__(self, event: DataEvent, db: SqlRunner) -> Result:
         self.dispatched.append(event)
         return Echo(event_type=event.type)
 

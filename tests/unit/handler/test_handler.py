@@ -10,7 +10,9 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
-from alex_data.handler import Dispatcher, build_handler, is_sqs_batch, logger
+from alex_data.handler import build_handler
+from alex_data.invocation import Dispatcher, is_sqs_batch
+from alex_data.logs import logger
 from alex_data.sql_runner import SqlRunner
 from alex_data_dev.testing import LocalLambdaContext
 from alex_schemas.errors import (
@@ -22,8 +24,9 @@ from alex_schemas.errors import (
     ValidationFailedError,
 )
 from alex_schemas.events import DataEvent
+from alex_schemas.results import Result
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from tests.examples import sqs_record
 
@@ -32,7 +35,7 @@ GET_JOB = {"type": "GetJob", "clerk_user_id": "user_1", "job_id": JOB}
 GET_USER = {"type": "GetUser", "clerk_user_id": "user_1"}
 
 
-class Echo(BaseModel):
+class Echo(Result):
     event_type: str
     amount: Decimal
 
@@ -53,7 +56,7 @@ class FakeDispatcher:
     failures: dict[str, Exception] = field(default_factory=dict)
     seen: list[DataEvent] = field(default_factory=list)
 
-    def __call__(self, event: DataEvent, db: SqlRunner) -> BaseModel:
+    def __call__(self, event: DataEvent, db: SqlRunner) -> Result:
         self.seen.append(event)
         user = getattr(event, "clerk_user_id", "")
         if user in self.failures:
@@ -322,7 +325,8 @@ def test_an_expected_failure_stays_at_info_without_a_cause(
 
 
 def test_the_function_keeps_each_failed_records_reason_for_tools() -> None:
-    from alex_data.handler import DataFunction, decorate
+    from alex_data.handler import decorate
+    from alex_data.invocation import DataFunction
 
     function = DataFunction(FakeDispatcher({"user_2": ConflictError("busy")}), FakeDatabase)
     handler = decorate(function)

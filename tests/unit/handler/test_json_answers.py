@@ -7,20 +7,20 @@ import json
 from decimal import Decimal
 from typing import Any, cast
 
-import alex_data.handler
+import alex_data.invocation
 import pytest
 from alex_data.handler import build_handler
 from alex_data.sql_runner import SqlRunner
 from alex_data_dev.testing import LocalLambdaContext
 from alex_schemas.errors import NotFoundError
 from alex_schemas.events import DataEvent
+from alex_schemas.results import Result
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from tests.examples import EVENTS_DIR
 
 
-class Answer(BaseModel):
+class Answer(Result):
     event_type: str
     amount: Decimal
     note: str
@@ -31,7 +31,7 @@ class _Database:
         return cast(SqlRunner, self)
 
 
-def _answering(event: DataEvent, db: SqlRunner) -> BaseModel:
+def _answering(event: DataEvent, db: SqlRunner) -> Result:
     if getattr(event, "clerk_user_id", None) == "nobody":
         raise NotFoundError("no user nobody")
     return Answer(event_type=event.type, amount=Decimal("1234.5678"), note="déjà vu ✓")
@@ -68,7 +68,7 @@ def test_an_error_stays_the_envelope_dict_the_runtime_encodes() -> None:
 
 
 def test_a_json_answer_over_lambdas_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(alex_data.handler, "LAMBDA_SYNC_PAYLOAD_BYTES", 60)
+    monkeypatch.setattr(alex_data.invocation, "LAMBDA_SYNC_PAYLOAD_BYTES", 60)
     handler = build_handler(_answering, _Database, json_answers=True)
 
     answer = handler({"type": "GetUser", "clerk_user_id": "u"}, _context())

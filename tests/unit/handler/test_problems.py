@@ -172,7 +172,8 @@ def test_lax_integers_are_refused(years: Any) -> None:
 
 
 def test_a_body_that_is_not_json_fails_its_record_and_says_so() -> None:
-    from alex_data.handler import DataFunction, decorate
+    from alex_data.handler import decorate
+    from alex_data.invocation import DataFunction
 
     recorder = Recorder()
     function = DataFunction(recorder, lambda: recorder)
