@@ -222,12 +222,12 @@ class _Recorder:
 
 
 def _floor(client: Any, requests: list[dict[str, Any]]) -> Any:
-    """The recorded requests again through plain boto3; a chunked document's chunks (the last
-    column) joined and `json.loads`-ed, any other answer left as boto3 parsed it."""
+    """The recorded requests again through plain boto3; a chunked document's chunks (its second
+    column, bytes) joined and `json.loads`-ed, any other answer left as boto3 parsed it."""
     answers = [client.execute_statement(**request) for request in requests]
-    if "alex_chunks(" in requests[0]["sql"]:  # (digest, chunk) rows of one document
-        chunks = [r[-1]["stringValue"] for a in answers for r in a.get("records", [])]
-        return json.loads("".join(chunks))
+    if "alex_chunks(" in requests[0]["sql"]:  # (digest, bytes) rows of one document
+        chunks = [r[1]["blobValue"] for a in answers for r in a.get("records", [])]
+        return json.loads(b"".join(chunks))
     return answers
 
 
