@@ -20,11 +20,12 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
 from alex_data_dev import schemas_cmd
+from alex_data_dev.testing import sqs_record
 from hypothesis import strategies as st
 
-from tests.examples import EVENTS_DIR, sqs_record
+from tests.examples import EVENTS_DIR
 
-__all__ = ["MARK", "arbitrary_events", "bad_record", "schema_accepts", "sqs_record"]
+__all__ = ["MARK", "arbitrary_events", "bad_record", "schema_accepts"]
 
 MARK = "Zq9MARK"
 
@@ -187,8 +188,8 @@ def bad_record(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
     """An SQS record made bad: a field missing or replaced, or a bad body."""
     operation = draw(st.sampled_from(["body", "body", "text", "drop", "replace"]))
     if operation == "body":
-        return sqs_record(message_id, draw(mutated_event() | json_values))
-    record = sqs_record(message_id, draw(st.sampled_from(EXAMPLES)))
+        return sqs_record(draw(mutated_event() | json_values), message_id=message_id)
+    record = sqs_record(draw(st.sampled_from(EXAMPLES)), message_id=message_id)
     if operation == "text":
         record["body"] = draw(
             st.sampled_from(["", "{", "null", "[]", '{"type": NaN}', "\x00", MARK, "{" * 5000])

@@ -104,23 +104,3 @@ class Story:
         """What the story's user owns and its instruments, as stored now."""
         params = {"clerk_user_id": self.user, "symbols": list(self.symbols.values())}
         return db.document(SNAPSHOT, params, Snapshot)
-
-
-def sqs_record(message_id: str, body: object) -> dict[str, Any]:
-    """An SQS record as Lambda delivers it, carrying `body` (an event, or text as it is)."""
-    return {
-        "messageId": message_id,
-        "receiptHandle": f"handle-{message_id}",
-        "body": body if isinstance(body, str) else json.dumps(body),
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1764061200000",
-            "SenderId": "AROAEXAMPLE",
-            "ApproximateFirstReceiveTimestamp": "1764061200000",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "0" * 32,
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alex-data-jobs",
-        "awsRegion": "us-east-1",
-    }

@@ -104,9 +104,11 @@ class InProcessTransport:
 
 
 def sqs_record(
-    body: str, *, message_id: str | None = None, queue_name: str = LOCAL_FUNCTION
+    body: object, *, message_id: str | None = None, queue_name: str = LOCAL_FUNCTION
 ) -> dict[str, Any]:
-    """One SQS record as Lambda's SQS trigger delivers it, carrying `body`."""
+    """One SQS record as Lambda's SQS trigger delivers it, carrying `body`: text as it is,
+    anything else (an event as a dict) as its JSON."""
+    body = body if isinstance(body, str) else json.dumps(body)
     now = str(int(time.time() * 1000))
     return {
         "messageId": message_id or str(uuid.uuid4()),

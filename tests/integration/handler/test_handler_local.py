@@ -19,10 +19,8 @@ import pytest
 from alex_data.gateway import Gateway, RetryPolicy
 from alex_data.handler import build_handler
 from alex_data_dev.local_data_api import LocalDataApi
-from alex_data_dev.testing import LocalLambdaContext
+from alex_data_dev.testing import LocalLambdaContext, sqs_record
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from tests.examples import sqs_record
 
 Handler = Callable[[Any, LambdaContext], Any]
 REPO = Path(__file__).resolve().parents[3]
@@ -57,7 +55,7 @@ def invoke(handler: Handler, event: Any) -> Any:
 
 
 def sqs(*bodies: tuple[str, object]) -> dict[str, Any]:
-    return {"Records": [sqs_record(message_id, body) for message_id, body in bodies]}
+    return {"Records": [sqs_record(body, message_id=message_id) for message_id, body in bodies]}
 
 
 def test_a_direct_invoke_answers_the_envelope(handler: Handler, user: str) -> None:

@@ -17,7 +17,7 @@ from alex_data.handler import build_handler
 from alex_data.logs import logger
 from alex_data.problems import MAX_MESSAGE
 from alex_data.sql_runner import SqlRunner
-from alex_data_dev.testing import LocalLambdaContext
+from alex_data_dev.testing import LocalLambdaContext, sqs_record
 from alex_schemas.envelope import ErrorCode
 from alex_schemas.events import DataEvent, data_event_adapter
 from alex_schemas.results import Result
@@ -33,7 +33,6 @@ from tests.bad_inputs import (
     bad_record,
     json_text_can_hold,
     schema_accepts,
-    sqs_record,
 )
 
 # Rules of the model that JSON Schema cannot state: decimal precision and the bounds of a
@@ -175,7 +174,7 @@ def test_every_direct_input_gets_an_envelope_and_the_schema_decides(
 def test_one_bad_record_in_a_batch_of_ten_fails_alone(
     bad: st.DataObject, position: int, logs: LogLines
 ) -> None:
-    records = [sqs_record(f"m{i}", EXAMPLES[i % len(EXAMPLES)]) for i in range(10)]
+    records = [sqs_record(EXAMPLES[i % len(EXAMPLES)], message_id=f"m{i}") for i in range(10)]
     records[position] = bad.draw(bad_record(f"m{position}"))
     recorder = Recorder()
     logs.lines.clear()

@@ -14,7 +14,7 @@ from alex_data.handler import build_handler
 from alex_data.invocation import Dispatcher, is_sqs_batch
 from alex_data.logs import logger
 from alex_data.sql_runner import SqlRunner
-from alex_data_dev.testing import LocalLambdaContext
+from alex_data_dev.testing import LocalLambdaContext, sqs_record
 from alex_schemas.errors import (
     ConflictError,
     DataError,
@@ -27,8 +27,6 @@ from alex_schemas.events import DataEvent
 from alex_schemas.results import Result
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
-
-from tests.examples import sqs_record
 
 JOB = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d61"
 GET_JOB = {"type": "GetJob", "clerk_user_id": "user_1", "job_id": JOB}
@@ -168,12 +166,12 @@ def test_an_sqs_batch_reports_only_the_records_that_failed() -> None:
     )
     batch = {
         "Records": [
-            sqs_record("m1", GET_JOB),
-            sqs_record("m2", "{not json"),
-            sqs_record("m3", {"type": "GetJob", "clerk_user_id": "user_1"}),
-            sqs_record("m4", {**GET_USER, "clerk_user_id": "gone"}),
-            sqs_record("m5", {**GET_USER, "clerk_user_id": "later"}),
-            sqs_record("m6", GET_USER),
+            sqs_record(GET_JOB, message_id="m1"),
+            sqs_record("{not json", message_id="m2"),
+            sqs_record({"type": "GetJob", "clerk_user_id": "user_1"}, message_id="m3"),
+            sqs_record({**GET_USER, "clerk_user_id": "gone"}, message_id="m4"),
+            sqs_record({**GET_USER, "clerk_user_id": "later"}, message_id="m5"),
+            sqs_record(GET_USER, message_id="m6"),
         ]
     }
     # When the handler processes it
@@ -197,18 +195,23 @@ def test_an_sqs_batch_reports_only_the_records_that_failed() -> None:
 
 
 def test_a_batch_where_every_record_fails_is_still_answered() -> None:
-    batch = {"Records": [sqs_record("m1", "{not json"), sqs_record("m2", {"type": "Nope"})]}
+    batch = {
+        "Records": [
+            sqs_record("{not json", message_id="m1"),
+            sqs_record({"type": "Nope"}, message_id="m2"),
+        ]
+    }
     answer = make()(batch, context())
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
 
 
 def test_a_successful_batch_reports_no_failures() -> None:
-    answer = make()({"Records": [sqs_record("m1", GET_USER)]}, context())
+    answer = make()({"Records": [sqs_record(GET_USER, message_id="m1")]}, context())
     assert answer == {"batchItemFailures": []}
 
 
 def test_only_sqs_shaped_events_take_the_batch_path() -> None:
-    assert is_sqs_batch({"Records": [sqs_record("m1", GET_USER)]})
+    assert is_sqs_batch({"Records": [sqs_record(GET_USER, message_id="m1")]})
     assert not is_sqs_batch({"Records": []})
     assert not is_sqs_batch({"Records": [{"eventSource": "aws:s3"}]})
     assert not is_sqs_batch(GET_USER)
@@ -235,8 +238,8 @@ def test_each_event_emits_count_latency_and_errors_by_type(
     make(dispatcher)(
         {
             "Records": [
-                sqs_record("m1", GET_JOB),
-                sqs_record("m2", {**GET_USER, "clerk_user_id": "gone"}),
+                sqs_record(GET_JOB, message_id="m1"),
+                sqs_record({**GET_USER, "clerk_user_id": "gone"}, message_id="m2"),
             ]
         },
         context(),
@@ -262,7 +265,7 @@ def test_logs_carry_the_job_id_as_correlation_id(caplog: pytest.LogCaptureFixtur
 
 
 def test_each_sqs_record_is_logged_under_its_own_job_or_message_id() -> None:
-    make()({"Records": [sqs_record("m1", GET_USER)]}, context())
+    make()({"Records": [sqs_record(GET_USER, message_id="m1")]}, context())
     assert logger.get_correlation_id() == "m1"
 
 
@@ -276,7 +279,7 @@ def test_a_validation_error_inside_an_operation_is_not_mistaken_for_a_poison_rec
         bug = exc
     dispatcher = FakeDispatcher({"user_1": bug})
     # When its record is processed
-    answer = make(dispatcher)({"Records": [sqs_record("m1", GET_USER)]}, context())
+    answer = make(dispatcher)({"Records": [sqs_record(GET_USER, message_id="m1")]}, context())
     # Then the record is reported, and logged as an unexpected failure with its traceback
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     messages = [r.getMessage() for r in caplog.records]
@@ -287,7 +290,7 @@ def test_a_validation_error_inside_an_operation_is_not_mistaken_for_a_poison_rec
 
 
 def test_a_poison_record_is_logged_as_one(caplog: pytest.LogCaptureFixture) -> None:
-    make()({"Records": [sqs_record("m1", {"type": "GetUser"})]}, context())
+    make()({"Records": [sqs_record({"type": "GetUser"}, message_id="m1")]}, context())
     poison = next(r for r in caplog.records if "not a valid event" in r.getMessage())
     assert poison.__dict__["message_id"] == "m1"
     assert poison.__dict__["receive_count"] == 1
@@ -332,9 +335,9 @@ def test_the_function_keeps_each_failed_records_reason_for_tools() -> None:
     handler = decorate(function)
     batch = {
         "Records": [
-            sqs_record("m1", GET_USER),
-            sqs_record("m2", {**GET_USER, "clerk_user_id": "user_2"}),
-            sqs_record("m3", {"type": "GetUser"}),
+            sqs_record(GET_USER, message_id="m1"),
+            sqs_record({**GET_USER, "clerk_user_id": "user_2"}, message_id="m2"),
+            sqs_record({"type": "GetUser"}, message_id="m3"),
         ]
     }
     handler(batch, context())
@@ -343,5 +346,5 @@ def test_the_function_keeps_each_failed_records_reason_for_tools() -> None:
     assert reasons["m2"] == ("Conflict", "busy")
     assert reasons["m3"][0] == "ValidationError"
     # and only for the last batch
-    handler({"Records": [sqs_record("m1", GET_USER)]}, context())
+    handler({"Records": [sqs_record(GET_USER, message_id="m1")]}, context())
     assert function.record_failures == {}

@@ -9,12 +9,11 @@ from typing import Any, cast
 import pytest
 from alex_data.handler import build_handler
 from alex_data.problems import MAX_MESSAGE, describe_validation, unknown_event_type
-from alex_data_dev.testing import LocalLambdaContext
+from alex_data_dev.testing import LocalLambdaContext, sqs_record
 from alex_schemas.events import data_event_adapter
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from tests.bad_inputs import sqs_record
 from tests.unit.handler.test_bad_input import Recorder
 
 JOB = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d61"
@@ -106,9 +105,9 @@ def test_that_timestamp_in_a_batch_fails_its_record_alone() -> None:
     bad = {**REPORT, "report_payload": payload}
     batch = {
         "Records": [
-            sqs_record("m1", REPORT),
-            sqs_record("m2", bad),
-            sqs_record("m3", REPORT),
+            sqs_record(REPORT, message_id="m1"),
+            sqs_record(bad, message_id="m2"),
+            sqs_record(REPORT, message_id="m3"),
         ]
     }
     got, recorder = answer(batch)
@@ -118,9 +117,9 @@ def test_that_timestamp_in_a_batch_fails_its_record_alone() -> None:
 
 @pytest.mark.parametrize("missing", ["body", "attributes", "receiptHandle", "eventSource"])
 def test_a_record_missing_a_field_fails_alone(missing: str) -> None:
-    broken = sqs_record("m2", REPORT)
+    broken = sqs_record(REPORT, message_id="m2")
     del broken[missing]
-    got, recorder = answer({"Records": [sqs_record("m1", REPORT), broken]})
+    got, recorder = answer({"Records": [sqs_record(REPORT, message_id="m1"), broken]})
     assert got == {"batchItemFailures": [{"itemIdentifier": "m2"}]}
     assert len(recorder.dispatched) == 1
 
@@ -129,12 +128,14 @@ def test_a_record_missing_a_field_fails_alone(missing: str) -> None:
 def test_a_record_without_a_string_message_id_is_left_out_and_the_rest_run(
     message_id: Any,
 ) -> None:
-    broken = sqs_record("m2", REPORT)
+    broken = sqs_record(REPORT, message_id="m2")
     if message_id is None:
         del broken["messageId"]
     else:
         broken["messageId"] = message_id
-    got, recorder = answer({"Records": [sqs_record("m1", REPORT), broken, "not a record"]})
+    got, recorder = answer(
+        {"Records": [sqs_record(REPORT, message_id="m1"), broken, "not a record"]}
+    )
     # no id can name it; an empty or unknown id would make Lambda fail the whole batch
     assert got == {"batchItemFailures": []}
     assert len(recorder.dispatched) == 1
@@ -178,7 +179,8 @@ def test_a_body_that_is_not_json_fails_its_record_and_says_so() -> None:
     recorder = Recorder()
     function = DataFunction(recorder, lambda: recorder)
     decorate(function)(
-        {"Records": [sqs_record("m1", "{" * 5000)]}, cast(LambdaContext, LocalLambdaContext())
+        {"Records": [sqs_record("{" * 5000, message_id="m1")]},
+        cast(LambdaContext, LocalLambdaContext()),
     )
     code, message = function.record_failures["m1"]
     assert code == "ValidationError"
