@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ import pytest
 from alex_data.gateway import Gateway
 from alex_data.migrate import apply_migrations
 from alex_data.settings import Settings
+from alex_data_dev.environment import activate_endpoint
 from alex_data_dev.local_data_api import LocalDataApi
 from botocore.config import Config
 
@@ -30,18 +30,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def local_data_api() -> Iterator[LocalDataApi]:
-    """The endpoint, with its env() in os.environ for the session (restored afterwards)."""
-    with LocalDataApi() as api:
-        saved = {name: os.environ.get(name) for name in api.env()}
-        os.environ.update(api.env())
-        try:
-            yield api
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+    """The endpoint, the one PostgreSQL of the test run, with the function pointed at it for the
+    session (its env() in os.environ, restored afterwards). A test that needs an endpoint of
+    other limits, or a database of its own, opens a `LocalDataApi(dsn=local_data_api.dsn, ...)`
+    on the same server."""
+    with LocalDataApi() as api, activate_endpoint(api.env()):
+        yield api
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,9 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 from alex_data.gateway import Gateway
 from alex_data.handler import build_handler
-from alex_data.migrate import apply_migrations
-from alex_data.settings import Settings
-from alex_data_dev.local_data_api import LocalDataApi
 from alex_data_dev.testing import InProcessTransport, LocalLambdaContext
 from alex_schemas import (
     AccountType,
@@ -45,7 +41,6 @@ from alex_schemas import (
     parse_event,
 )
 from alex_schemas.client import DataClient
-from botocore.config import Config
 
 from tests.agent_example import reporter_agent
 from tests.examples import EVENTS_DIR, REPLAY_ORDER
@@ -53,20 +48,10 @@ from tests.examples import EVENTS_DIR, REPLAY_ORDER
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def gateway() -> Iterator[Gateway]:
-    with LocalDataApi() as api:
-        client = boto3.client(
-            "rds-data",
-            endpoint_url=api.endpoint_url,
-            region_name=api.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-        )
-        db = Gateway.from_settings(client, Settings.from_environment(api.env()))
-        apply_migrations(db.session())
-        yield db
+@pytest.fixture
+def gateway(migrated: Gateway) -> Gateway:
+    """The session's gateway (tests/conftest.py), on a database with every migration applied."""
+    return migrated
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """`make run`: one analysis job, end to end, through the real handler on a local Data API.
 
-Starts the embedded default (a throwaway PostgreSQL behind the local RDS Data API), applies
+Starts the embedded default (a throwaway PostgreSQL behind the local RDS Data API; `--dsn`
+and `--database` put it on a server and database of the caller's instead), applies
 the migrations over the Data API, loads a sample user (instruments, accounts, positions) with
 events, then plays one analysis job as the planner's pipeline does: the web API's CreateJob,
 the SQS batch carrying the job message, StartJob, UpdatePrices, UpsertInstruments (the
@@ -440,20 +441,6 @@ def play_analysis_job(pipeline: Pipeline) -> JobView:
     return job
 
 
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 # Powertools' INFO logs would bury the story; warnings and errors still show.
 _QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_TRACE_DISABLED": "true"}
 
@@ -465,12 +452,20 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         action="store_true",
         help="after the job, keep the endpoint and its data up until Ctrl-C (make run KEEP=1)",
     )
+    parser.add_argument(
+        "--dsn", help="use this PostgreSQL server instead of starting a throwaway one"
+    )
+    parser.add_argument(
+        "--database", default="alex", help="its database, made if missing (then dropped again)"
+    )
     args = parser.parse_args(argv)
+    from alex_data_dev.environment import activate_endpoint
     from alex_data_dev.local_data_api import LocalDataApi
 
     quiet = {name: os.environ.get(name, value) for name, value in _QUIET.items()}
+    endpoint = LocalDataApi(dsn=args.dsn, database=args.database)
     try:
-        with LocalDataApi() as api, _environment(api.env() | quiet), _fresh_container():
+        with endpoint as api, activate_endpoint(api.env() | quiet):
             status = _story(api.endpoint_url, out)
             if args.keep:
                 _keep_serving(api, out)
@@ -478,7 +473,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         print(f"\nmain job FAILED: {type(exc).__name__}: {exc}", file=out)
         status = 1
     # the `with` has closed everything it opened, whichever way the story ended
-    print("local Data API stopped, its PostgreSQL and files removed", file=out)
+    if args.dsn is None:
+        print("local Data API stopped, its PostgreSQL and files removed", file=out)
+    else:
+        print(f"local Data API stopped, database {args.database} dropped if it made it", file=out)
     return status
 
 
@@ -496,22 +494,6 @@ def _keep_serving(api: LocalDataApi, out: TextIO) -> None:
         out.flush()
         while not stop.wait(0.5):
             pass
-
-
-@contextmanager
-def _fresh_container() -> Iterator[None]:
-    """Settings and gateway built from this environment, and forgotten afterwards (they would
-    point at an endpoint that is gone)."""
-    from alex_data.gateway import get_gateway
-    from alex_data.settings import get_settings
-
-    get_settings.cache_clear()
-    get_gateway.cache_clear()
-    try:
-        yield
-    finally:
-        get_settings.cache_clear()
-        get_gateway.cache_clear()
 
 
 def _story(endpoint_url: str, out: TextIO) -> int:

@@ -1,4 +1,5 @@
-"""`make run` end to end: its own local Data API, the whole job, one call per event."""
+"""`make run` end to end: the whole job, one call per event, on a database of its own on the
+session's PostgreSQL; `make run KEEP=1` as the user runs it, on the embedded default."""
 
 from __future__ import annotations
 
@@ -8,18 +9,27 @@ import re
 import signal
 import subprocess
 import sys
+import uuid
 
 import pytest
 from alex_data_dev import main_job
+from alex_data_dev.local_data_api import LocalDataApi
 
 from tests.integration.serve_output import rds_data_client, read_exports
 
 
-def test_the_main_job_plays_the_whole_lifecycle_in_one_call_per_event() -> None:
+def on_the_sessions_server(api: LocalDataApi) -> list[str]:
+    """The main job's arguments for a database of its own on the session's PostgreSQL."""
+    return ["--dsn", api.dsn, "--database", f"main_job_{uuid.uuid4().hex[:8]}"]
+
+
+def test_the_main_job_plays_the_whole_lifecycle_in_one_call_per_event(
+    local_data_api: LocalDataApi,
+) -> None:
     environment = dict(os.environ)
     out = io.StringIO()
     # When the main job runs
-    status = main_job.main([], out=out)
+    status = main_job.main(on_the_sessions_server(local_data_api), out=out)
     text = out.getvalue()
     # Then it succeeded, every event of the job is printed with one call, in pipeline order
     assert status == 0, text
@@ -45,7 +55,9 @@ def test_the_main_job_plays_the_whole_lifecycle_in_one_call_per_event() -> None:
     assert dict(os.environ) == environment
 
 
-def test_the_main_job_fails_loudly_when_an_event_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_main_job_fails_loudly_when_an_event_fails(
+    monkeypatch: pytest.MonkeyPatch, local_data_api: LocalDataApi
+) -> None:
     # Given sample data holding a symbol no instrument has (UpsertPosition answers NotFound)
     holdings = {account: dict(held) for account, held in main_job.HOLDINGS.items()}
     holdings[main_job.ACCOUNT_ROTH]["NOPE"] = "1"
@@ -53,7 +65,7 @@ def test_the_main_job_fails_loudly_when_an_event_fails(monkeypatch: pytest.Monke
     environment = dict(os.environ)
     out = io.StringIO()
     # When the main job runs, Then it exits 1 naming the failure, and still cleans up
-    assert main_job.main([], out=out) == 1
+    assert main_job.main(on_the_sessions_server(local_data_api), out=out) == 1
     text = out.getvalue()
     assert "main job FAILED: NotFoundError: no instrument NOPE" in text
     assert "analysis job" not in text

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from alex_data.gateway import Gateway, RetryPolicy, get_gateway
-from alex_data.settings import Settings, SettingsError, get_settings
+from alex_data.settings import Settings, SettingsError
 from alex_data.translation import translate_error
+from alex_data_dev.environment import fresh_function
 from alex_schemas.errors import (
     ConflictError,
     DataError,
@@ -487,11 +488,8 @@ def test_without_the_sqlstate_suffix_the_primary_message_classifies(
 
 @pytest.fixture
 def fresh_factory() -> Iterator[None]:
-    get_settings.cache_clear()
-    get_gateway.cache_clear()
-    yield
-    get_settings.cache_clear()
-    get_gateway.cache_clear()
+    with fresh_function():
+        yield
 
 
 def test_the_factory_builds_one_gateway_from_the_environment(
