@@ -9,7 +9,8 @@ tagger), GetPortfolio, UpdateReport, UpdateCharts, UpdateRetirement, UpdateSumma
 CompleteJob, GetJob. Every event goes through `alex_data.handler.lambda_handler`, as an agent
 sends it (a `DataClient` over `alex_data_dev.testing.InProcessTransport`: the JSON a Lambda
 invoke or an SQS record would carry), and is printed with its result in brief and the Data
-API calls it took (the gateway's counter).
+API calls it took (the gateway's counter; printing in `alex_data_dev.ledger`). The sample data
+is `alex_data_dev.sample_data`, shared with the benchmarks.
 
 Exits 0 when every event succeeded in one Data API call, 1 otherwise; everything it started
 is stopped and removed either way.
@@ -19,25 +20,19 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
-from uuid import UUID
 
 from alex_schemas.events import (
     CompleteJob,
-    CreateAccount,
     CreateJob,
     Event,
     GetJob,
     GetPortfolio,
-    InstrumentIn,
-    PriceIn,
     StartJob,
     UpdateCharts,
     UpdatePrices,
@@ -46,7 +41,6 @@ from alex_schemas.events import (
     UpdateSummary,
     UpsertInstruments,
     UpsertPosition,
-    UpsertUser,
 )
 from alex_schemas.payloads import (
     ChartDataPoint,
@@ -56,120 +50,35 @@ from alex_schemas.payloads import (
     SummaryPayload,
 )
 from alex_schemas.results import (
-    AccountView,
-    InstrumentsUpserted,
-    JobSummary,
     JobView,
     Portfolio,
-    PositionView,
-    PricesUpdated,
     Result,
-    UserView,
 )
-from alex_schemas.vocab import AccountType, AssetClass, JobStatus, JobType
+from alex_schemas.vocab import AssetClass, JobStatus, JobType
+
+from alex_data_dev.ledger import Ledger, brief, compact, money
+from alex_data_dev.sample_data import (
+    ACCOUNTS,
+    HOLDINGS,
+    INSTRUMENTS,
+    JOB,
+    NEW_PRICES,
+    USER,
+    VEA_TAGGED,
+    investor,
+)
 
 if TYPE_CHECKING:
     from alex_data_dev.local_data_api import LocalDataApi
 
 R = TypeVar("R", bound=Result)
 
-USER = "user_demo_001"
-ACCOUNT_401K = UUID("3f2a9c1e-5b7d-4e8a-9f10-2c4d6e8a0b11")
-ACCOUNT_ROTH = UUID("5c7e1a2b-3d4f-4a6b-8c9d-0e1f2a3b4c5d")
-JOB = UUID("9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d61")
-
-# What the sample user holds, and the instruments (VEA arrives untagged: the tagger's turn).
-INSTRUMENTS: list[dict[str, Any]] = [
-    {
-        "symbol": "SPY",
-        "name": "SPDR S&P 500 ETF Trust",
-        "instrument_type": "etf",
-        "current_price": "589.4200",
-        "allocation_regions": {"north_america": "100"},
-        "allocation_sectors": {
-            "technology": "31.5",
-            "financials": "13.2",
-            "healthcare": "11.8",
-            "consumer_discretionary": "10.4",
-            "communication": "9.1",
-            "industrials": "8.5",
-            "other": "15.5",
-        },
-        "allocation_asset_class": {"equity": "100"},
-    },
-    {
-        "symbol": "BND",
-        "name": "Vanguard Total Bond Market ETF",
-        "instrument_type": "bond_fund",
-        "current_price": "72.1500",
-        "allocation_regions": {"north_america": "100"},
-        "allocation_sectors": {"treasury": "45", "corporate": "30", "mortgage": "25"},
-        "allocation_asset_class": {"fixed_income": "100"},
-    },
-    {
-        "symbol": "VNQ",
-        "name": "Vanguard Real Estate ETF",
-        "instrument_type": "reit",
-        "current_price": "91.3000",
-        "allocation_regions": {"north_america": "100"},
-        "allocation_sectors": {"real_estate": "100"},
-        "allocation_asset_class": {"real_estate": "100"},
-    },
-    {
-        "symbol": "VEA",
-        "name": "Vanguard FTSE Developed Markets ETF",
-        "instrument_type": "etf",
-        "current_price": "50.8800",
-    },
-]
-HOLDINGS: dict[UUID, dict[str, str]] = {
-    ACCOUNT_401K: {"SPY": "120", "BND": "210.5", "VEA": "300"},
-    ACCOUNT_ROTH: {"SPY": "35.25", "VNQ": "80"},
-}
-NEW_PRICES = {"SPY": "592.1800", "BND": "72.0400", "VNQ": "90.7600", "VEA": "51.2300"}
-VEA_TAGS: dict[str, Any] = {
-    "allocation_regions": {"europe": "52", "asia": "33", "oceania": "8", "north_america": "7"},
-    "allocation_sectors": {
-        "financials": "21",
-        "industrials": "17",
-        "healthcare": "11",
-        "consumer_discretionary": "10",
-        "technology": "9",
-        "other": "32",
-    },
-    "allocation_asset_class": {"equity": "100"},
-}
 COLOURS = ["#3B82F6", "#10B981", "#F59E0B", "#EF4444", "#8B5CF6", "#6B7280"]
 CENT = Decimal("0.01")
 
 
 class JobFailed(Exception):
     """Something in the story went wrong; the message says what."""
-
-
-@dataclass
-class Ledger:
-    """Each event sent, with the Data API calls it took."""
-
-    out: TextIO
-    counter: Callable[[], int]
-    steps: list[tuple[str, int]] = field(default_factory=list)
-
-    def record(self, label: str, sent: str, brief: str, calls: int) -> None:
-        self.steps.append((label, calls))
-        note = "1 Data API call" if calls == 1 else f"{calls} Data API calls"
-        print(f"  -> {label:<18} {_cut(sent, 84)}", file=self.out)
-        print(f"     <- {_cut(brief, 86):<86} [{note}]", file=self.out)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _compact(event: Event[Any]) -> str:
-    # The user and the job are the same throughout (the section headers name them).
-    shown = event.model_dump(mode="json", exclude={"type", "clerk_user_id", "job_id"})
-    return json.dumps(shown, separators=(",", ":")) if shown else "{}"
 
 
 class Pipeline:
@@ -189,7 +98,7 @@ class Pipeline:
         with _function_output():
             result = self._client.call(event)
         calls = self._ledger.counter() - before
-        self._ledger.record(type(event).__name__, _compact(event), _brief(result), calls)
+        self._ledger.record(type(event).__name__, compact(event), brief(result), calls)
         return result
 
     def enqueue(self, event: Event[Any], label: str) -> str:
@@ -198,9 +107,9 @@ class Pipeline:
         with _function_output():
             message_id = self._client.enqueue(event)
         calls = self._ledger.counter() - before
-        brief = f"batchItemFailures: [] (message {message_id[:8]}… committed)"
-        body = f"Records[0].body={type(event).__name__} {_compact(event)}"
-        self._ledger.record(label, body, brief, calls)
+        answer = f"batchItemFailures: [] (message {message_id[:8]}… committed)"
+        body = f"Records[0].body={type(event).__name__} {compact(event)}"
+        self._ledger.record(label, body, answer, calls)
         return message_id
 
 
@@ -215,58 +124,6 @@ def _function_output() -> Iterator[None]:
     except BaseException:
         sys.stderr.write(held.getvalue())
         raise
-
-
-# --- briefs ------------------------------------------------------------------------------
-
-
-def _money(value: Decimal) -> str:
-    return f"${value.quantize(CENT, ROUND_HALF_UP):,}"
-
-
-def _brief(result: Result) -> str:
-    if isinstance(result, UserView):
-        return f"user {result.clerk_user_id} '{result.display_name}', updated {_t(result)}"
-    if isinstance(result, InstrumentsUpserted):
-        return f"upserted {result.upserted}: {', '.join(result.symbols)}"
-    if isinstance(result, PricesUpdated):
-        unknown = ", ".join(result.unknown_symbols) or "none"
-        return f"updated {result.updated} prices, unknown symbols: {unknown}"
-    if isinstance(result, AccountView):
-        return (
-            f"account '{result.account_name}' ({result.account_type}), "
-            f"cash {_money(result.cash_balance)}"
-        )
-    if isinstance(result, PositionView):
-        return f"position {result.symbol} x {result.quantity} as of {result.as_of_date}"
-    if isinstance(result, Portfolio):
-        positions = sum(len(a.positions) for a in result.accounts)
-        return (
-            f"{len(result.accounts)} accounts, {positions} positions, "
-            f"{len(result.instruments)} instruments, total {_money(result.total_value)}"
-        )
-    if isinstance(result, JobView):
-        return _job_brief(result)
-    if isinstance(result, JobSummary):
-        return f"job {str(result.id)[:8]}… {result.status}, updated {_t(result)}"
-    return type(result).__name__
-
-
-def _t(result: UserView | JobSummary) -> str:
-    return result.updated_at.strftime("%H:%M:%S.%fZ")[:-4] + "Z"
-
-
-def _job_brief(job: JobView) -> str:
-    parts = [f"job {str(job.id)[:8]}… {job.status}"]
-    if job.report_payload is not None:
-        parts.append(f"report {len(job.report_payload.content)} chars")
-    if job.charts_payload is not None:
-        parts.append(f"{len(job.charts_payload)} charts")
-    if job.retirement_payload is not None:
-        parts.append("retirement")
-    if job.summary_payload is not None:
-        parts.append(f"summary {len(job.summary_payload.model_dump(exclude_none=True))} keys")
-    return ", ".join(parts)
 
 
 # --- the agents' work, computed from the portfolio ---------------------------------------
@@ -322,16 +179,16 @@ def report(portfolio: Portfolio) -> ReportPayload:
     lines = [
         f"# Portfolio report for {portfolio.user.display_name}",
         "",
-        f"Total value: **{_money(portfolio.total_value)}** across "
+        f"Total value: **{money(portfolio.total_value)}** across "
         f"{len(portfolio.accounts)} accounts.",
         "",
     ]
     for account in portfolio.accounts:
-        lines.append(f"## {account.account_name} ({_money(portfolio.account_value(account))})")
+        lines.append(f"## {account.account_name} ({money(portfolio.account_value(account))})")
         for position in account.positions:
             lines.append(
                 f"- {position.symbol}: {position.quantity.normalize()} shares, "
-                f"{_money(portfolio.market_value(position))}"
+                f"{money(portfolio.market_value(position))}"
             )
     return ReportPayload(content="\n".join(lines), agent="reporter")
 
@@ -339,15 +196,15 @@ def report(portfolio: Portfolio) -> ReportPayload:
 def retirement(portfolio: Portfolio) -> RetirementPayload:
     user = portfolio.user
     years = user.years_until_retirement or 0
-    # 5 % a year, compounded: an illustration, as the seed's retirement agent produced one
+    # 5 % a year, compounded: an illustration of what the retirement agent writes
     projected = portfolio.total_value * Decimal("1.05") ** years
     income = projected * Decimal("0.04")
     target = user.target_retirement_income or Decimal(0)
     ratio = (income / target * 100).quantize(Decimal(1)) if target else Decimal(0)
     text = (
-        f"At 5% a year for {years} years the portfolio grows to about {_money(projected)}; "
-        f"a 4% withdrawal gives {_money(income)} a year, {ratio}% of the "
-        f"{_money(target)} goal."
+        f"At 5% a year for {years} years the portfolio grows to about {money(projected)}; "
+        f"a 4% withdrawal gives {money(income)} a year, {ratio}% of the "
+        f"{money(target)} goal."
     )
     return RetirementPayload(analysis=text, agent="retirement")
 
@@ -356,45 +213,14 @@ def retirement(portfolio: Portfolio) -> RetirementPayload:
 
 
 def load_sample_user(pipeline: Pipeline) -> None:
-    pipeline.call(
-        UpsertUser.model_validate(
-            {
-                "clerk_user_id": USER,
-                "display_name": "Demo Investor",
-                "years_until_retirement": 25,
-                "target_retirement_income": "85000.00",
-                "asset_class_targets": {"equity": "70", "fixed_income": "30"},
-                "region_targets": {"north_america": "60", "international": "40"},
-            }
-        )
-    )
-    pipeline.call(
-        UpsertInstruments(instruments=[InstrumentIn.model_validate(i) for i in INSTRUMENTS])
-    )
-    accounts = [
-        CreateAccount(
-            clerk_user_id=USER,
-            account_id=ACCOUNT_401K,
-            account_name="Employer 401(k)",
-            account_type=AccountType.K401,
-            account_purpose="Retirement, employer match",
-            cash_balance=Decimal("1250.00"),
-            cash_interest=Decimal("0.0425"),
-        ),
-        CreateAccount(
-            clerk_user_id=USER,
-            account_id=ACCOUNT_ROTH,
-            account_name="Roth IRA",
-            account_type=AccountType.ROTH_IRA,
-            cash_balance=Decimal("300.00"),
-        ),
-    ]
-    for account in accounts:
+    pipeline.call(investor(USER))
+    pipeline.call(UpsertInstruments(instruments=list(INSTRUMENTS)))
+    for account in ACCOUNTS:
         pipeline.call(account)
     for account_id, held in HOLDINGS.items():
         for symbol, quantity in held.items():
             event = UpsertPosition(
-                clerk_user_id=USER, account_id=account_id, symbol=symbol, quantity=Decimal(quantity)
+                clerk_user_id=USER, account_id=account_id, symbol=symbol, quantity=quantity
             )
             pipeline.call(event)
 
@@ -413,12 +239,9 @@ def play_analysis_job(pipeline: Pipeline) -> JobView:
     pipeline.enqueue(create, "SQS batch")
     # the planner
     pipeline.call(StartJob(**ids))
-    prices = [PriceIn(symbol=s, current_price=Decimal(p)) for s, p in NEW_PRICES.items()]
-    pipeline.call(UpdatePrices(prices=prices))
+    pipeline.call(UpdatePrices(prices=list(NEW_PRICES)))
     # the tagger classifies what lacked allocations
-    vea = next(i for i in INSTRUMENTS if i["symbol"] == "VEA") | VEA_TAGS
-    vea.pop("current_price")  # the tagger does not know prices: the stored one stays
-    pipeline.call(UpsertInstruments(instruments=[InstrumentIn.model_validate(vea)]))
+    pipeline.call(UpsertInstruments(instruments=[VEA_TAGGED]))
     # reporter, charter, retirement specialist read the portfolio and write their parts
     portfolio = pipeline.call(GetPortfolio(clerk_user_id=USER))
     if not all(i.is_classified for i in portfolio.instruments.values()):
@@ -429,7 +252,7 @@ def play_analysis_job(pipeline: Pipeline) -> JobView:
     mix = asset_mix(portfolio)
     equity = mix.get(AssetClass.EQUITY.value, Decimal(0)) / portfolio.total_value * 100
     summary = SummaryPayload(
-        summary=f"{_money(portfolio.total_value)} across {len(portfolio.accounts)} accounts.",
+        summary=f"{money(portfolio.total_value)} across {len(portfolio.accounts)} accounts.",
         key_findings=[f"{equity.quantize(Decimal(1))}% equity against a 70% target"],
         recommendations=["Keep contributing to the Roth IRA"],
     )

@@ -10,9 +10,10 @@ import signal
 import subprocess
 import sys
 import uuid
+from decimal import Decimal
 
 import pytest
-from alex_data_dev import main_job
+from alex_data_dev import main_job, sample_data
 from alex_data_dev.local_data_api import LocalDataApi
 
 from tests.integration.serve_output import rds_data_client, read_exports
@@ -59,8 +60,8 @@ def test_the_main_job_fails_loudly_when_an_event_fails(
     monkeypatch: pytest.MonkeyPatch, local_data_api: LocalDataApi
 ) -> None:
     # Given sample data holding a symbol no instrument has (UpsertPosition answers NotFound)
-    holdings = {account: dict(held) for account, held in main_job.HOLDINGS.items()}
-    holdings[main_job.ACCOUNT_ROTH]["NOPE"] = "1"
+    holdings = {account: dict(held) for account, held in sample_data.HOLDINGS.items()}
+    holdings[sample_data.ACCOUNT_ROTH]["NOPE"] = Decimal(1)
     monkeypatch.setattr(main_job, "HOLDINGS", holdings)
     environment = dict(os.environ)
     out = io.StringIO()
@@ -91,7 +92,7 @@ def test_keep_leaves_the_endpoint_and_the_jobs_data_up_until_a_signal() -> None:
             secretArn=exports["AURORA_SECRET_ARN"],
             database=exports["AURORA_DATABASE"],
             sql="SELECT status FROM jobs WHERE id = CAST(:id AS uuid)",
-            parameters=[{"name": "id", "value": {"stringValue": str(main_job.JOB)}}],
+            parameters=[{"name": "id", "value": {"stringValue": str(sample_data.JOB)}}],
         )
         # Then the job's data is still there, until the signal stops everything
         assert answer["records"] == [[{"stringValue": "completed"}]]
