@@ -6,6 +6,14 @@ from alex_data_dev.local_data_api.api import (
     LocalDataApi,
     post_faults,
     post_latency,
+    served_calls,
 )
 
-__all__ = ["CLUSTER_ARN", "SECRET_ARN", "LocalDataApi", "post_faults", "post_latency"]
+__all__ = [
+    "CLUSTER_ARN",
+    "SECRET_ARN",
+    "LocalDataApi",
+    "post_faults",
+    "post_latency",
+    "served_calls",
+]

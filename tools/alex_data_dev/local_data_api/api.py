@@ -208,8 +208,22 @@ class LocalDataApi:
         if self._engine is not None:
             self._engine.faults.clear()
 
+    @property
+    def calls(self) -> int:
+        """Data API requests served so far, whoever sent them."""
+        if self._server is None:
+            raise RuntimeError("LocalDataApi is not running")
+        return self._server.calls
+
     def open_transactions(self) -> int:
         return 0 if self._engine is None else self._engine.open_transactions()
+
+
+def served_calls(endpoint_url: str) -> int:
+    """The Data API requests a server in another process (`alex-data serve`) has served."""
+    with urllib.request.urlopen(f"{endpoint_url}/_local/calls", timeout=10) as response:  # noqa: S310
+        answer: dict[str, int] = json.loads(response.read())
+    return answer["calls"]
 
 
 def post_faults(endpoint_url: str, faults: dict[str, int]) -> dict[str, int]:

@@ -6,11 +6,14 @@ Data API):
   the next two eligible calls fail with that error (`faults.py`);
 - `GET|POST /_local/latency`: POST takes `{"latency_ms": 20}`: every Data API call (not these
   control calls) is answered that much later, as over HTTPS to Aurora, so that a caller's round
-  trips cost wall time here as they do there.
+  trips cost wall time here as they do there;
+- `GET /_local/calls` answers `{"calls": N}`, the Data API requests served so far: what a
+  function in another process (under the Lambda emulator, in a container) cost.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -47,10 +50,30 @@ class Latency:
             time.sleep(self._ms / 1000)
 
 
-def serve(method: str, path: str, body: bytes, faults: Faults, latency: Latency) -> bytes:
+class Calls:
+    """The Data API requests served (control calls excluded); safe across handler threads."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self._served = 0
+
+    def count(self) -> None:
+        # next() on itertools.count is atomic under the GIL: no lock on the serving path.
+        self._served = next(self._counter)
+
+    @property
+    def served(self) -> int:
+        return self._served
+
+
+def serve(
+    method: str, path: str, body: bytes, faults: Faults, latency: Latency, calls: Calls
+) -> bytes:
     """The answer to a control call; NotFoundException for what is not one."""
     if path == "/_local/health" and method == "GET":
         return b'{"status": "ok"}'
+    if path == "/_local/calls" and method == "GET":
+        return json.dumps({"calls": calls.served}).encode()
     if path == "/_local/faults":
         if method == "POST":
             return json.dumps({"faults": faults.add(wire.json_object(body))}).encode()

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from alex_data_dev.local_data_api import control, wire
-from alex_data_dev.local_data_api.control import Latency
+from alex_data_dev.local_data_api.control import Calls, Latency
 from alex_data_dev.local_data_api.engine import Engine
 from alex_data_dev.local_data_api.errors import DataApiError, bad_request
 from alex_data_dev.local_data_api.request_log import RequestLog, Served
@@ -47,6 +47,7 @@ class _Server(ThreadingHTTPServer):
         self.engine = engine
         self.request_log = request_log
         self.latency = latency
+        self.calls = Calls()
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -117,10 +118,12 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._read_body()
             if is_control:
                 engine, latency = self.server.engine, self.server.latency
-                answer = control.serve(self.command, path, body, engine.faults, latency)
+                calls = self.server.calls
+                answer = control.serve(self.command, path, body, engine.faults, latency, calls)
             else:
                 if operation is None or self.command != "POST":
                     raise DataApiError("NotFoundException", f"No operation at {self.path}")
+                self.server.calls.count()
                 request = wire.json_object(body)
                 answer, rows = operation.serve(self.server.engine, request)
             status, code = 200, None
@@ -205,6 +208,11 @@ class DataApiHttpServer:
     @property
     def port(self) -> int:
         return int(self._server.server_address[1])
+
+    @property
+    def calls(self) -> int:
+        """Data API requests served (control calls under /_local/ excluded)."""
+        return self._server.calls.served
 
     def start(self) -> None:
         self._thread = threading.Thread(
