@@ -27,7 +27,8 @@ run: install
 serve: install
 	$(BIN)/alex-data serve --port 8080 --log-requests
 
-test: install
+# The runtime tier (tests/runtime) builds the function with the SAM CLI: hence sam-install.
+test: install sam-install
 	$(BIN)/pytest -q
 
 unit: install
@@ -64,7 +65,6 @@ SAM_VERSION := 1.170.0
 SAM_VENV := .tools/sam
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 PYTHON313 ?= $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13)
-LAYER_BUILD := .aws-sam/build/SchemasLayer/python
 
 # The SAM CLI and `sam build` need Python 3.13 (the function's runtime): say so, and how to get it.
 python313:
@@ -77,22 +77,17 @@ python313:
 sam-install: python313 $(SAM_VENV)/.installed-$(SAM_VERSION)
 
 $(SAM_VENV)/.installed-$(SAM_VERSION): | python313
-	@echo "sam-install: the SAM CLI $(SAM_VERSION) into $(SAM_VENV) (a few minutes the first time)"
-	test -x $(SAM_VENV)/bin/python || $(PYTHON313) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli==$(SAM_VERSION)'
-	touch $@
+	@echo "sam-install: the SAM CLI $(SAM_VERSION) into $(SAM_VENV) (a few minutes the first time; log in $(SAM_VENV)/install.log)"
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON313) -m venv $(SAM_VENV)
+	@$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli==$(SAM_VERSION)' > $(SAM_VENV)/install.log 2>&1 \
+		|| { tail -n 20 $(SAM_VENV)/install.log; exit 1; }
+	@touch $@
 
-# No Docker: the python3.13 builder runs pip with the layer's BuildArchitecture (arm64). Then
-# check the result: pydantic-core's wheel tag, and every compiled extension is an aarch64 ELF
-# (e_machine 183), since an x86_64 .so would only fail at the first cold start in AWS.
-build: sam-install
-	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM) build
-	@# Lambda's code directories are read-only, so without bytecode in the zip every cold start
-	@# compiles each imported module again (~1.5 s of CPU instead of ~0.7 s). unchecked-hash:
-	@# zip timestamps are too coarse for mtime-checked .pyc files to be trusted.
-	$(PYTHON313) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build > /dev/null
-	@grep -h '^Tag:' $(LAYER_BUILD)/pydantic_core-*.dist-info/WHEEL
-	@$(PYTHON313) -c "import pathlib, sys; so = sorted(pathlib.Path('.aws-sam/build').rglob('*.so')); bad = [str(p) for p in so if int.from_bytes(p.read_bytes()[18:20], 'little') != 183]; core = [p for p in so if p.name.startswith('_pydantic_core')]; print(f'{len(so)} compiled extensions, all aarch64' if so and core and not bad else ''); sys.exit(f'not aarch64: {bad}' if bad else None if core else 'no pydantic-core extension in the build')"
+# No Docker: SAM's python3.13 builder runs pip for the template's Architecture (arm64, what
+# deploys). alex_data_dev.artifact precompiles the bytecode and refuses any compiled module
+# that is not an arm64 ELF or needs a newer glibc than Lambda's Amazon Linux 2023 (2.34).
+build: install sam-install
+	$(BIN)/python -m alex_data_dev.artifact --arch arm64 --build-dir .aws-sam/build
 
 validate: install sam-install
 	$(SAM) validate --lint
