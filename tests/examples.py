@@ -91,6 +91,20 @@ class Story:
             text = re.sub(rf"\b{old}\b", new, text)
         return text
 
+    def restore(self, text: str) -> str:
+        """The inverse of the rewrite: this story's values back to the examples' own."""
+        text = text.replace(self.user, USER)
+        for old, new in self.ids.items():
+            text = text.replace(new, old)
+        for old, new in self.symbols.items():
+            text = text.replace(new, old)
+        return text
+
+    def raw(self) -> Iterator[tuple[str, Any]]:
+        """Each example file as sent to the function (the SQS batch whole), rewritten."""
+        for name in REPLAY_ORDER:
+            yield name, json.loads(self._rewrite((EVENTS_DIR / f"{name}.json").read_text()))
+
     def events(self) -> Iterator[tuple[str, DataEvent]]:
         for name in REPLAY_ORDER:
             text = self._rewrite((EVENTS_DIR / f"{name}.json").read_text())
