@@ -15,7 +15,7 @@ from alex_data.gateway import Gateway
 from alex_data.handler import build_handler
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_data_dev.runtime import Emulator
-from alex_schemas.client import LocalLambdaContext
+from alex_data_dev.testing import LocalLambdaContext
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tests.examples import IDS, Story
