@@ -13,8 +13,8 @@ Data API):
 
 from __future__ import annotations
 
-import itertools
 import json
+import threading
 import time
 
 from alex_data_dev.local_data_api import wire
@@ -54,12 +54,12 @@ class Calls:
     """The Data API requests served (control calls excluded); safe across handler threads."""
 
     def __init__(self) -> None:
-        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
         self._served = 0
 
     def count(self) -> None:
-        # next() on itertools.count is atomic under the GIL: no lock on the serving path.
-        self._served = next(self._counter)
+        with self._lock:
+            self._served += 1
 
     @property
     def served(self) -> int:
