@@ -70,8 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--container-host",
-        default="host.docker.internal",
-        help="the name containers reach this machine by (for --sam-env-vars)",
+        default=None,
+        help="the name containers reach this machine by (for --sam-env-vars); default "
+        "host.containers.internal under podman ($DOCKER_HOST a podman socket, or podman "
+        "without docker), else host.docker.internal",
     )
 
     sub.add_parser("migrate", help="apply the SQL migrations over the Data API the env names")

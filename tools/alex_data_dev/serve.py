@@ -5,7 +5,9 @@ database (stderr), then a line starting with READY; on a signal it stops the ser
 PostgreSQL and removes what it created. `--log-requests` prints one stderr line per Data API
 request: time, operation, outcome, rows, response bytes, milliseconds, the SQL's start. With
 `--sam-env-vars PATH` it also writes the file `sam local invoke --env-vars PATH` takes, with
-the endpoint as a container sees it (`--container-host`, by default host.docker.internal).
+the endpoint as a container sees it: `--container-host`, by default the name the container
+engine in use gives the host (host.containers.internal under podman, host.docker.internal under
+Docker), and prints the `sam local invoke` command that reaches it.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shlex
 import shutil
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 
@@ -49,10 +52,39 @@ def sam_env_vars(api: LocalDataApi, container_host: str) -> dict[str, dict[str, 
     return {"Parameters": env}
 
 
+# The host as each engine's containers see it. podman writes its name into every container's
+# /etc/hosts; Docker Desktop resolves its own, Docker Engine on Linux only when asked to.
+PODMAN_HOST = "host.containers.internal"
+DOCKER_HOST = "host.docker.internal"
+
+
+def container_engine(environ: Mapping[str, str] | None = None) -> str:
+    """ "podman" when $DOCKER_HOST is a podman socket, or podman is installed and Docker not."""
+    env = os.environ if environ is None else environ
+    docker_host = env.get("DOCKER_HOST", "")
+    if "podman" in docker_host:
+        return "podman"
+    if not docker_host and shutil.which("podman") and not shutil.which("docker"):
+        return "podman"
+    return "docker"
+
+
+def sam_invoke_command(path: Path, container_host: str) -> str:
+    """The `sam local invoke` that reaches this server with the env file at `path`."""
+    command = f"sam local invoke DataFunction -e events/get_user.json --env-vars {path}"
+    if container_host == DOCKER_HOST:
+        return command + f" --add-host {DOCKER_HOST}:host-gateway"
+    if container_host == PODMAN_HOST:
+        return command + " --skip-pull-image"
+    return command
+
+
 def _write_sam_env_vars(args: argparse.Namespace, api: LocalDataApi) -> None:
     path = Path(args.sam_env_vars)
-    path.write_text(json.dumps(sam_env_vars(api, args.container_host), indent=2) + "\n")
-    print(f"wrote {path} for `sam local invoke --env-vars {path}`", file=sys.stderr)
+    host = args.container_host or (PODMAN_HOST if container_engine() == "podman" else DOCKER_HOST)
+    path.write_text(json.dumps(sam_env_vars(api, host), indent=2) + "\n")
+    print(f"wrote {path} (the host as containers see it: {host}); then", file=sys.stderr)
+    print(f"  {sam_invoke_command(path, host)}", file=sys.stderr)
     if args.host in _LOOPBACK:
         print(
             f"note: listening on {args.host} only; a container reaches it with --host 0.0.0.0",

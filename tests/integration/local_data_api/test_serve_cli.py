@@ -34,8 +34,11 @@ def test_serve_prints_exports_serves_and_cleans_up_on_signal(
 ) -> None:
     # Given `alex-data serve --port 0` started as a user would
     extra = [arg.replace("{tmp}", str(tmp_path)) for arg in extra]
+    # Docker's socket: the env file then names the host as Docker's containers see it
+    env = {**os.environ, "DOCKER_HOST": "unix:///var/run/docker.sock"}
     process = subprocess.Popen(  # noqa: S603 - our own console script
         [str(Path(sys.executable).parent / "alex-data"), "serve", "--port", "0", *extra],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
