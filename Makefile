@@ -5,7 +5,7 @@ PYTHON ?= $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run serve test unit integration reliability bench lint format typecheck pr clean sam-install build validate python313
+.PHONY: sam-local install run serve test unit integration reliability bench lint format typecheck pr clean sam-install build validate python313
 
 install: $(VENV)/.installed
 
@@ -88,6 +88,12 @@ $(SAM_VENV)/.installed-$(SAM_VERSION): | python313
 # that is not an arm64 ELF or needs a newer glibc than Lambda's Amazon Linux 2023 (2.34).
 build: install sam-install
 	$(BIN)/python -m alex_data_dev.artifact --arch arm64 --build-dir .aws-sam/build
+
+# The built function in containers, as `sam local` runs it (docs/sam-local.md): podman, runc and
+# a locally built base image, set up once; x86_64 here, ARCH=arm64 for the deployed one under qemu.
+ARCH ?= x86_64
+sam-local: install sam-install
+	bash scripts/sam-local.sh $(ARCH)
 
 validate: install sam-install
 	$(SAM) validate --lint

@@ -34,8 +34,8 @@ def stories(migrated: Gateway) -> Iterator[tuple[Story, Story]]:
     told = (Story(), Story())
     yield told
     for story in told:
-        migrated.execute(DELETE_USER, {"clerk_user_id": story.user})
-        migrated.execute(DELETE_INSTRUMENTS, {"symbols": list(story.symbols.values())})
+        migrated.session().execute(DELETE_USER, {"clerk_user_id": story.user})
+        migrated.session().execute(DELETE_INSTRUMENTS, {"symbols": list(story.symbols.values())})
 
 
 def normalised(answer: Any, stories: tuple[Story, ...]) -> Any:
