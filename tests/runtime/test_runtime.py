@@ -4,7 +4,6 @@ does, with one Data API call per event, after an init phase the emulator reports
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import time
 from collections.abc import Iterator
@@ -14,18 +13,13 @@ import pytest
 from alex_data.gateway import Gateway
 from alex_data.handler import build_handler
 from alex_data_dev.local_data_api import LocalDataApi
-from alex_data_dev.runtime import Emulator
+from alex_data_dev.runtime import Emulator, comparable
 from alex_data_dev.testing import LocalLambdaContext
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tests.examples import IDS, Story
 from tests.integration.function.conftest import DELETE_INSTRUMENTS, DELETE_USER
 from tests.runtime.conftest import SEEN
-
-# Answers carry the time rows were written and the ids the database made (a position's):
-# equal answers agree on everything else.
-TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @pytest.fixture
@@ -44,8 +38,7 @@ def normalised(answer: Any, stories: tuple[Story, ...]) -> Any:
     text = json.dumps(answer, sort_keys=True)
     for story in stories:
         text = story.restore(text)
-    text = UUID.sub(lambda m: m[0] if m[0] in IDS else "<made by the database>", text)
-    return json.loads(TIMESTAMP.sub("<timestamp>", text))
+    return comparable(json.loads(text), IDS)
 
 
 def test_every_example_answers_as_in_process_with_one_data_api_call_per_event(

@@ -35,7 +35,7 @@ AWSLAMBDARIC = "awslambdaric==4.2.2"
 RUNTIME_VENV = ROOT / ".tools" / "lambda-python"
 _SAM_SITE = ROOT / ".tools" / "sam" / "lib" / "python3.13" / "site-packages"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
-_INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([0-9.]+)\)")
+INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([0-9.]+)\)")
 # Region and credentials a function finds in Lambda; the local Data API accepts any.
 _LAMBDA_ENV = {
     "AWS_REGION": "us-east-1",
@@ -47,6 +47,19 @@ _LAMBDA_ENV = {
     "TZ": ":UTC",
     "PATH": "/usr/local/bin:/usr/bin:/bin",
 }
+
+
+# Answers carry write times and ids the database made (a position's): answers from two runs
+# agree on everything else.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def comparable(answer: Any, known_ids: set[str] | list[str]) -> Any:
+    """The answer with timestamps and ids not in `known_ids` (the events' own) blanked."""
+    text = json.dumps(answer, sort_keys=True)
+    text = UUID.sub(lambda m: m[0] if m[0] in known_ids else "<made by the database>", text)
+    return json.loads(_TIMESTAMP.sub("<timestamp>", text))
 
 
 def emulator_binary(architecture: str) -> Path:
@@ -178,7 +191,7 @@ class Emulator:
         emulator has not printed one."""
         deadline = time.monotonic() + wait
         while True:
-            match = _INIT_REPORT.search(self.log())
+            match = INIT_REPORT.search(self.log())
             if match or time.monotonic() > deadline:
                 return float(match[1]) if match else None
             time.sleep(0.02)

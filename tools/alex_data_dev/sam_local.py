@@ -37,13 +37,10 @@ from botocore.config import Config
 
 from alex_data_dev.artifact import ROOT, SAM, Artifact, build
 from alex_data_dev.local_data_api import served_calls
+from alex_data_dev.runtime import INIT_REPORT, UUID, comparable
 
 EVENTS = ROOT / "events"
 SAM_INVOKED = ("upsert_user", "get_user", "get_portfolio")
-_INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([0-9.]+)\)")
-# Answers carry write times and database-made ids (a position's); the rest must agree.
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class SamLocalError(Exception):
@@ -57,12 +54,6 @@ def replay_order() -> list[str]:
     if steps is None:
         raise SamLocalError("events/README.md has no numbered replay order")
     return [n for n in re.findall(r"`([a-z_]+)`", steps[0]) if (EVENTS / f"{n}.json").is_file()]
-
-
-def comparable(answer: Any, example_ids: set[str]) -> Any:
-    text = json.dumps(answer, sort_keys=True)
-    text = _UUID.sub(lambda m: m[0] if m[0] in example_ids else "<made by the database>", text)
-    return json.loads(_TIMESTAMP.sub("<timestamp>", text))
 
 
 @contextmanager
@@ -115,7 +106,7 @@ def local_invoke(artifact: Artifact, name: str, env_file: Path) -> tuple[Any, fl
     )
     if done.returncode != 0 or not answer_line:
         raise SamLocalError(f"sam local invoke {name} failed:\n{done.stdout}\n{done.stderr}")
-    init = _INIT_REPORT.search(done.stderr + done.stdout)
+    init = INIT_REPORT.search(done.stderr + done.stdout)
     return json.loads(answer_line), seconds, float(init[1]) if init else None
 
 
@@ -151,7 +142,7 @@ def start_lambda(artifact: Artifact, env_file: Path, log: Path) -> Iterator[str]
 
 def run(arch: str, container_host: str) -> int:
     order = replay_order()
-    example_ids = set(_UUID.findall("".join(p.read_text() for p in EVENTS.glob("*.json"))))
+    example_ids = set(UUID.findall("".join(p.read_text() for p in EVENTS.glob("*.json"))))
     artifact = build(arch)
     print(f"sam-local: {arch} build in {artifact.build_dir.relative_to(ROOT)}", flush=True)
     with tempfile.TemporaryDirectory(prefix="alex-sam-local-") as tmp:
@@ -193,7 +184,7 @@ def run(arch: str, container_host: str) -> int:
                     calls = served_calls(endpoint) - before
                     check(name, answer, calls, len(event.get("Records", [event])))
                     answers[name] = comparable(answer, example_ids)
-                init_reports = [float(m) for m in _INIT_REPORT.findall(log.read_text())]
+                init_reports = [float(m) for m in INIT_REPORT.findall(log.read_text())]
             print(
                 f"sam local start-lambda: {len(order)} examples ok, one Data API call per event; "
                 f"first {times[0]:.0f} ms, warm p50 {statistics.median(times[1:]):.1f} ms, "
