@@ -35,7 +35,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from alex_data_dev.artifact import ROOT, SAM, Artifact, build
+from alex_data_dev.artifact import ROOT, SAM, Artifact, build, host_architecture
 from alex_data_dev.local_data_api import served_calls
 from alex_data_dev.runtime import INIT_REPORT, UUID, comparable
 
@@ -93,9 +93,31 @@ def sam(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     )
 
 
+# Under qemu a cold start takes ~20 s of the function's 30 s: the template SAM reads gives an
+# emulated architecture this timeout instead (the build's own template.yaml stays as deployed).
+EMULATED_TIMEOUT_S = 300
+
+
+def template_for(artifact: Artifact) -> Path:
+    """The built template, or for an emulated architecture a copy with the longer timeout."""
+    built = artifact.build_dir / "template.yaml"
+    if artifact.architecture == host_architecture():
+        return built
+    emulated = artifact.build_dir / "template.emulated.yaml"
+    text, count = re.subn(
+        rf"(\n      Timeout: ){artifact.timeout_s}\n",
+        rf"\g<1>{EMULATED_TIMEOUT_S}\n",
+        built.read_text(),
+    )
+    if count != 1:
+        raise SamLocalError(f"no Timeout: {artifact.timeout_s} for DataFunction in {built}")
+    emulated.write_text(text)
+    return emulated
+
+
 def local_invoke(artifact: Artifact, name: str, env_file: Path) -> tuple[Any, float, float | None]:
     """`sam local invoke` one example: its answer, the wall time, and the INIT REPORT."""
-    args = ["local", "invoke", "DataFunction", "-t", str(artifact.build_dir / "template.yaml")]
+    args = ["local", "invoke", "DataFunction", "-t", str(template_for(artifact))]
     args += ["-e", str(EVENTS / f"{name}.json"), "--env-vars", str(env_file)]
     args += ["--skip-pull-image", "--parameter-overrides", f"Architecture={artifact.architecture}"]
     start = time.perf_counter()
@@ -116,7 +138,7 @@ def start_lambda(artifact: Artifact, env_file: Path, log: Path) -> Iterator[str]
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    args = ["local", "start-lambda", "-t", str(artifact.build_dir / "template.yaml")]
+    args = ["local", "start-lambda", "-t", str(template_for(artifact))]
     args += ["--env-vars", str(env_file), "--skip-pull-image", "--port", str(port)]
     args += ["--warm-containers", "EAGER"]
     args += ["--parameter-overrides", f"Architecture={artifact.architecture}"]
