@@ -1,17 +1,14 @@
-"""Values across the Data API boundary: Python parameters in, typed row models out.
+"""Values across the Data API boundary: Python parameters in, typed documents out.
 
 Going in, every parameter is encoded by its Python type with a `typeHint` where the Data API
 needs one to send the right SQL type (DECIMAL, UUID, JSON, DATE, TIME, TIMESTAMP). Coming out,
-nothing is guessed: a statement is decoded into the row model its caller names, position by
-position (the Data API's `Field` union already says string, long, double, boolean, blob or
-array), and Pydantic turns the strings into the declared types. That is why no call asks for
-`includeResultMetadata` or `formatRecordsAs=JSON`, which make Aurora run a catalog query per
-request.
-
-Row models use `UtcDatetime` for timestamp columns (the Data API sends
-"YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC, without an offset) and `JsonColumn[T]` for json/jsonb
-columns of a positional row (sent as JSON text). JSON is read with exact decimals: a JSON number
-becomes a `Decimal` before Pydantic sees it, never a float.
+every statement answers one json/jsonb column per row: a document built in SQL
+(`to_jsonb(row)`, `jsonb_build_object(...)`) with the keys of the model its caller names, so
+nothing is decoded by position and no call asks for `includeResultMetadata` or
+`formatRecordsAs=JSON` (both make Aurora run a catalog query per request). JSON is read with
+exact decimals: a JSON number becomes a `Decimal` before Pydantic sees it, never a float. A
+timestamp in a document is timestamptz as JSON, with its offset, read by the layer's
+`alex_schemas.vocab.UtcDatetime`, which refuses a naive one.
 """
 
 from __future__ import annotations
@@ -23,23 +20,19 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum
-from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from alex_schemas.errors import InternalError
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
+from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
     from mypy_boto3_rds_data.literals import TypeHintType
     from mypy_boto3_rds_data.type_defs import FieldTypeDef, SqlParameterTypeDef
 
 __all__ = [
-    "JsonColumn",
-    "UtcDatetime",
     "decode_document",
     "decode_documents",
-    "decode_rows",
     "encode_parameters",
     "field_value",
     "loads_exact",
@@ -47,7 +40,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T")
 
 # Data API results, as plain mappings (boto3 returns dicts; the fakes in tests build the same).
 FieldValue = Mapping[str, Any]
@@ -215,29 +207,6 @@ def _array_value(array: Mapping[str, Any]) -> list[object]:
     return []
 
 
-@lru_cache(maxsize=256)
-def _field_keys(model: type[BaseModel]) -> tuple[str, ...]:
-    # The key Pydantic validates each field by: its alias when it has one.
-    return tuple(
-        info.alias if info.alias is not None else name for name, info in model.model_fields.items()
-    )
-
-
-def decode_rows(records: Sequence[Record], model: type[M]) -> list[M]:
-    """Each record's columns, in SELECT order, into the model's fields in declaration order."""
-    keys = _field_keys(model)
-    decoded: list[M] = []
-    for record in records:
-        if len(record) != len(keys):
-            raise InternalError(
-                f"the statement returned {len(record)} columns where "
-                f"{model.__name__} declares {len(keys)}"
-            )
-        values = dict(zip(keys, (field_value(field) for field in record), strict=True))
-        decoded.append(_validate(model, values))
-    return decoded
-
-
 def decode_documents(records: Sequence[Record], model: type[M]) -> list[M]:
     """Each record is one json/jsonb column: one document, validated as `model`.
 
@@ -279,41 +248,3 @@ def _reject_constant(name: str) -> object:
 def loads_exact(text: str | bytes) -> Any:
     """Parse JSON text, keeping every number exact (floats become Decimal)."""
     return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-
-
-# --- annotated types for row models -----------------------------------------------------------
-
-
-def _to_datetime(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip())
-        except ValueError:
-            return value  # Pydantic reports it with the field's name
-    return value
-
-
-def _as_utc(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-UtcDatetime = Annotated[datetime, BeforeValidator(_to_datetime), AfterValidator(_as_utc)]
-"""A timestamp column: "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) or ISO 8601 with an offset,
-always an aware UTC datetime once validated."""
-
-
-def _json_text(value: object) -> object:
-    if isinstance(value, str | bytes | bytearray):
-        try:
-            return loads_exact(bytes(value) if isinstance(value, bytearray) else value)
-        except ValueError as exc:
-            raise ValueError(f"invalid JSON text: {exc}") from exc
-    return value
-
-
-JsonColumn = Annotated[T, BeforeValidator(_json_text)]
-"""A json/jsonb column of a positional row, e.g. `JsonColumn[dict[str, Decimal]]`: the Data API
-sends its JSON text, parsed here with exact decimals. (Inside a `documents()` model the value is
-already JSON: use the plain type there.)"""

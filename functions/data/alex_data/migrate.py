@@ -44,7 +44,10 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 )
 """
 _LOCK = "SELECT pg_advisory_xact_lock(:key)"
-_APPLIED = "SELECT version, checksum FROM schema_migrations WHERE version = :version"
+_APPLIED = """
+SELECT jsonb_build_object('version', m.version, 'checksum', m.checksum)
+FROM schema_migrations AS m WHERE m.version = :version
+"""
 _RECORD = """
 INSERT INTO schema_migrations (version, name, checksum) VALUES (:version, :name, :checksum)
 """
@@ -94,7 +97,7 @@ def apply_migrations(db: SqlRunner, migrations: list[Migration] | None = None) -
         with db.transaction() as tx:
             tx.execute(_LOCK, {"key": _LOCK_KEY})
             tx.execute(_CREATE_TABLE)
-            done = tx.one(_APPLIED, {"version": migration.version}, _Applied)
+            done = tx.document(_APPLIED, {"version": migration.version}, _Applied)
             if done is not None:
                 if done.checksum != migration.checksum:
                     raise InternalError(

@@ -20,7 +20,6 @@ from alex_data.codec import (
     Record,
     decode_document,
     decode_documents,
-    decode_rows,
     encode_parameters,
 )
 from alex_data.large_results import read_chunked_text, read_pages
@@ -45,13 +44,6 @@ class Session:
         self._gateway = gateway
         self._deadline = deadline
         self._transaction_id = transaction_id
-
-    def rows(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return decode_rows(self._records(sql, params), model)
-
-    def one(self, sql: str, params: Params, model: type[M]) -> M | None:
-        found = self.rows(sql, params, model)
-        return found[0] if found else None
 
     def documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
         return decode_documents(self._records(sql, params), model)

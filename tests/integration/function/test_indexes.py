@@ -7,6 +7,7 @@ serve the statement, not whether today's few test rows make a scan cheaper.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -14,7 +15,7 @@ from uuid import uuid4
 import pytest
 from alex_data.gateway import Gateway
 from alex_data.repositories import jobs, portfolio
-from pydantic import BaseModel
+from pydantic import RootModel
 
 ORDERED_PAGE: dict[str, Any] = {
     "clerk_user_id": "user_plan",
@@ -26,15 +27,16 @@ ORDERED_PAGE: dict[str, Any] = {
 FIRST_PAGE: dict[str, Any] = {"page_start": 0, "page_rows": 100}
 
 
-class PlanLine(BaseModel):
-    line: str
+Plan = RootModel[list[dict[str, Any]]]
 
 
 def _plan(db: Gateway, sql: str, params: dict[str, Any]) -> str:
+    """The statement's plan, as PostgreSQL's JSON of it (node types and index names in full)."""
     with db.session().transaction() as tx:
         tx.execute("SET LOCAL enable_seqscan = off")
-        lines = tx.rows("EXPLAIN " + sql, params, PlanLine)
-    return "\n".join(line.line for line in lines)
+        plan = tx.document("EXPLAIN (FORMAT JSON) " + sql, params, Plan)
+    assert plan is not None
+    return json.dumps(plan.root, indent=1, default=str)
 
 
 @pytest.mark.parametrize(

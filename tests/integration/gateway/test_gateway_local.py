@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 import pytest
-from alex_data.codec import JsonColumn, UtcDatetime
 from alex_data.gateway import Gateway, RetryPolicy
 from alex_data.migrate import Migration, apply_migrations, load_migrations
 from alex_data.settings import Settings
@@ -25,7 +24,8 @@ from alex_schemas.errors import (
     ValidationFailedError,
 )
 from alex_schemas.limits import ROW_BUDGET_BYTES
-from pydantic import BaseModel
+from alex_schemas.vocab import UtcDatetime
+from pydantic import Base64Bytes, BaseModel
 
 if TYPE_CHECKING:
     from mypy_boto3_rds_data import RDSDataServiceClient
@@ -99,11 +99,11 @@ class TextRow(BaseModel):
 
 
 class BytesRow(BaseModel):
-    value: bytes
+    value: Base64Bytes
 
 
 class JsonRow(BaseModel):
-    value: JsonColumn[dict[str, Any]]
+    value: dict[str, Any]
 
 
 class NullRow(BaseModel):
@@ -117,47 +117,79 @@ PARIS = timezone(timedelta(hours=1))
     ("sql", "sent", "model", "expected"),
     [
         (
-            "SELECT CAST(:v AS numeric(20, 8))",
+            "SELECT jsonb_build_object('value', CAST(:v AS numeric(20, 8)))",
             Decimal("123456789012.12345678"),
             DecimalRow,
             Decimal("123456789012.12345678"),
         ),
-        ("SELECT CAST(:v AS uuid)", UUID(int=7), UuidRow, UUID(int=7)),
-        ("SELECT CAST(:v AS date)", date(2026, 11, 25), DateRow, date(2026, 11, 25)),
+        ("SELECT jsonb_build_object('value', CAST(:v AS uuid))", UUID(int=7), UuidRow, UUID(int=7)),
         (
-            "SELECT CAST(:v AS timestamptz)",
+            "SELECT jsonb_build_object('value', CAST(:v AS date))",
+            date(2026, 11, 25),
+            DateRow,
+            date(2026, 11, 25),
+        ),
+        (
+            "SELECT jsonb_build_object('value', CAST(:v AS timestamptz))",
             datetime(2026, 11, 25, 10, 30, 0, 123456, tzinfo=PARIS),
             TimestampRow,
             datetime(2026, 11, 25, 9, 30, 0, 123456, tzinfo=UTC),
         ),
-        ("SELECT CAST(:v AS time)", time(9, 30, 15), TimeRow, time(9, 30, 15)),
-        ("SELECT CAST(:v AS time)", time(9, 30, 15, 500000), TimeRow, time(9, 30, 15, 500000)),
-        ("SELECT CAST(:v AS boolean)", True, BoolRow, True),
-        ("SELECT CAST(:v AS bigint)", 2**62, IntRow, 2**62),
-        ("SELECT CAST(:v AS double precision)", 0.125, FloatRow, 0.125),
-        ("SELECT CAST(:v AS text)", "naïve ☃ 'quoted'", TextRow, "naïve ☃ 'quoted'"),
-        ("SELECT CAST(:v AS text)", Colour.RED, TextRow, "red"),
-        ("SELECT CAST(:v AS bytea)", b"\x00\xff\x10", BytesRow, b"\x00\xff\x10"),
         (
-            "SELECT CAST(:v AS jsonb)",
+            "SELECT jsonb_build_object('value', CAST(:v AS time))",
+            time(9, 30, 15),
+            TimeRow,
+            time(9, 30, 15),
+        ),
+        (
+            "SELECT jsonb_build_object('value', CAST(:v AS time))",
+            time(9, 30, 15, 500000),
+            TimeRow,
+            time(9, 30, 15, 500000),
+        ),
+        ("SELECT jsonb_build_object('value', CAST(:v AS boolean))", True, BoolRow, True),
+        ("SELECT jsonb_build_object('value', CAST(:v AS bigint))", 2**62, IntRow, 2**62),
+        (
+            "SELECT jsonb_build_object('value', CAST(:v AS double precision))",
+            0.125,
+            FloatRow,
+            0.125,
+        ),
+        (
+            "SELECT jsonb_build_object('value', CAST(:v AS text))",
+            "naïve ☃ 'quoted'",
+            TextRow,
+            "naïve ☃ 'quoted'",
+        ),
+        ("SELECT jsonb_build_object('value', CAST(:v AS text))", Colour.RED, TextRow, "red"),
+        (
+            "SELECT jsonb_build_object('value', encode(CAST(:v AS bytea), 'base64'))",
+            b"\x00\xff\x10",
+            BytesRow,
+            b"\x00\xff\x10",
+        ),
+        (
+            "SELECT jsonb_build_object('value', CAST(:v AS jsonb))",
             {"equity": Decimal("70.000000000000000001"), "tags": ["a"], "id": UUID(int=1)},
             JsonRow,
             {"equity": Decimal("70.000000000000000001"), "tags": ["a"], "id": str(UUID(int=1))},
         ),
-        ("SELECT CAST(:v AS text)", None, NullRow, None),
+        ("SELECT jsonb_build_object('value', CAST(:v AS text))", None, NullRow, None),
     ],
 )
 def test_each_type_round_trips_through_the_data_api(
     migrated: Gateway, sql: str, sent: object, model: type[BaseModel], expected: object
 ) -> None:
     # Given a value sent as a typed parameter / When the database hands it back
-    (row,) = migrated.session().rows(sql, {"v": sent}, model)
+    (row,) = migrated.session().documents(sql, {"v": sent}, model)
     # Then it decodes to the same value, in its declared type
     assert getattr(row, "value") == expected  # noqa: B009
 
 
 def test_a_timestamp_column_comes_back_aware_utc(migrated: Gateway) -> None:
-    found = migrated.session().one("SELECT now()", None, TimestampRow)
+    found = migrated.session().document(
+        "SELECT jsonb_build_object('value', now())", None, TimestampRow
+    )
     assert found is not None
     assert found.value.tzinfo is UTC
     assert abs(found.value - datetime.now(UTC)) < timedelta(minutes=1)
@@ -207,8 +239,10 @@ def test_a_completed_transaction_commits(migrated: Gateway, probe: str) -> None:
     with migrated.session().transaction() as tx:
         tx.execute("INSERT INTO gateway_probe (id, note) VALUES (:id, 'a')", {"id": key})
         tx.execute("UPDATE gateway_probe SET note = 'b' WHERE id = :id", {"id": key})
-    found = migrated.session().one(
-        "SELECT note FROM gateway_probe WHERE id = :id", {"id": key}, TextRow
+    found = migrated.session().document(
+        "SELECT jsonb_build_object('value', note) FROM gateway_probe WHERE id = :id",
+        {"id": key},
+        TextRow,
     )
     assert found == TextRow(value="b")
 
@@ -225,8 +259,10 @@ def test_a_failing_transaction_rolls_back_everything(
 
     with pytest.raises(ConflictError):
         block()
-    count = migrated.session().one(
-        "SELECT count(*) FROM gateway_probe WHERE id = :id", {"id": key}, IntRow
+    count = migrated.session().document(
+        "SELECT jsonb_build_object('value', count(*)) FROM gateway_probe WHERE id = :id",
+        {"id": key},
+        IntRow,
     )
     assert count == IntRow(value=0)
     assert local_data_api.open_transactions() == 0
@@ -242,7 +278,7 @@ def test_a_resuming_database_is_retried_until_it_answers(
     local_data_api.inject_resuming(3)
     before = fast.calls
     # When a statement is run
-    found = fast.session().one("SELECT 41 + 1", None, IntRow)
+    found = fast.session().document("SELECT jsonb_build_object('value', 41 + 1)", None, IntRow)
     # Then it succeeds on the fourth request
     assert found == IntRow(value=42)
     assert fast.calls - before == 4
@@ -253,7 +289,7 @@ def test_a_transaction_begun_while_resuming_is_retried(
 ) -> None:
     local_data_api.inject_resuming(2)
     with fast.session().transaction() as tx:
-        found = tx.one("SELECT 1", None, IntRow)
+        found = tx.document("SELECT jsonb_build_object('value', 1)", None, IntRow)
     assert found == IntRow(value=1)
 
 
@@ -290,9 +326,12 @@ def test_documents_over_1_mib_are_read_in_pages_of_the_same_statement(migrated: 
 
 
 def test_a_statement_that_is_not_paged_over_1_mib_is_refused(migrated: Gateway) -> None:
-    sql = "SELECT n, repeat('x', 1024) FROM generate_series(1, 3000) AS n"
+    sql = (
+        "SELECT jsonb_build_object('n', n, 'filler', repeat('x', 1024)) "
+        "FROM generate_series(1, 3000) AS n"
+    )
     with pytest.raises(InternalError, match="1 MiB"):
-        migrated.session().rows(sql, None, Wide)
+        migrated.session().documents(sql, None, Wide)
 
 
 class Blob(BaseModel):
@@ -325,8 +364,8 @@ def test_a_small_chunked_document_is_one_call(migrated: Gateway) -> None:
 
 
 def test_every_chunk_fits_the_row_budget(migrated: Gateway) -> None:
-    rows = migrated.session().rows(
-        "SELECT octet_length(c.chunk) AS n, '' AS filler "
+    rows = migrated.session().documents(
+        "SELECT jsonb_build_object('n', octet_length(c.chunk), 'filler', '') "
         "FROM alex_chunks(repeat('😀', 50000), 0, 100) AS c",
         None,
         Wide,
@@ -338,7 +377,9 @@ def test_every_chunk_fits_the_row_budget(migrated: Gateway) -> None:
 
 def test_a_row_over_64_kb_is_an_internal_error_naming_the_limit(migrated: Gateway) -> None:
     with pytest.raises(RowTooLarge, match="64 KB"):
-        migrated.session().rows("SELECT 1 AS n, repeat('x', 70000) AS filler", None, Wide)
+        migrated.session().documents(
+            "SELECT jsonb_build_object('n', 1, 'filler', repeat('x', 70000))", None, Wide
+        )
 
 
 # --- migrations -------------------------------------------------------------------------------
@@ -353,8 +394,10 @@ def test_migrations_are_recorded_and_applying_again_does_nothing(migrated: Gatew
     again = apply_migrations(migrated.session())
     # Then nothing is applied and every packaged file is recorded
     assert again == []
-    recorded = migrated.session().rows(
-        "SELECT version FROM schema_migrations ORDER BY version", None, Version
+    recorded = migrated.session().documents(
+        "SELECT jsonb_build_object('version', version) FROM schema_migrations ORDER BY version",
+        None,
+        Version,
     )
     assert [v.version for v in recorded] == [m.version for m in load_migrations()]
 
@@ -386,7 +429,9 @@ def test_concurrent_runners_apply_a_migration_once(migrated: Gateway) -> None:
         # Then exactly one applied it and the table holds one row
         assert errors == []
         assert sorted(results) == [[], ["9001_probe.sql"]]
-        rows = migrated.session().rows("SELECT n FROM migration_probe", None, IntRow)
+        rows = migrated.session().documents(
+            "SELECT jsonb_build_object('value', n) FROM migration_probe", None, IntRow
+        )
         assert len(rows) == 1
     finally:
         migrated.session().execute("DROP TABLE IF EXISTS migration_probe")

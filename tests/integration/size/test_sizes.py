@@ -89,7 +89,7 @@ class Digest(BaseModel):
 # What the user owns (users, accounts, positions, jobs), as one digest: a refused event must
 # leave it as it was.
 _OWNED = """
-SELECT md5(concat_ws('|',
+SELECT jsonb_build_object('digest', md5(concat_ws('|',
     (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM users AS t
      WHERE t.clerk_user_id = :u),
     (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM accounts AS t
@@ -97,7 +97,7 @@ SELECT md5(concat_ws('|',
     (SELECT string_agg(p::text, ',' ORDER BY p::text) FROM positions AS p
      JOIN accounts AS a ON a.id = p.account_id WHERE a.clerk_user_id = :u),
     (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM jobs AS t
-     WHERE t.clerk_user_id = :u))) AS digest
+     WHERE t.clerk_user_id = :u))))
 """
 
 
@@ -115,7 +115,7 @@ class Tier:
             pytest.fail(f"{type(event).__name__} answered Internal: {exc}")
 
     def owned(self) -> str | None:
-        found = self.db.session().one(_OWNED, {"u": self.user}, Digest)
+        found = self.db.session().document(_OWNED, {"u": self.user}, Digest)
         return found.digest if found else None
 
     def refused(self, event: Event[Any], match: str) -> None:

@@ -11,10 +11,7 @@ from uuid import UUID
 
 import pytest
 from alex_data.codec import (
-    JsonColumn,
-    UtcDatetime,
     decode_documents,
-    decode_rows,
     encode_parameters,
     to_json_text,
 )
@@ -107,81 +104,9 @@ def test_unknown_types_are_refused() -> None:
         one(object())
 
 
-class EveryType(BaseModel):
-    flag: bool
-    count: int
-    ratio: float
-    amount: Decimal
-    name: str
-    id: UUID
-    day: date
-    at: UtcDatetime
-    alarm: time
-    blob: bytes
-    tags: list[str]
-    doc: JsonColumn[dict[str, Decimal]]
-    missing: str | None
-
-
-def test_records_decode_positionally_into_declared_types() -> None:
-    # Given one record as the Data API sends it, columns in SELECT order
-    record: list[dict[str, Any]] = [
-        {"booleanValue": True},
-        {"longValue": 7},
-        {"doubleValue": 0.25},
-        {"stringValue": "12345678901.12345678"},
-        {"stringValue": "VTI"},
-        {"stringValue": str(UID)},
-        {"stringValue": "2026-11-25"},
-        {"stringValue": "2026-11-25 08:30:00.123456"},
-        {"stringValue": "09:30:00"},
-        {"blobValue": b"\x01"},
-        {"arrayValue": {"stringValues": ["a", "b"]}},
-        {"stringValue": '{"equity": 70.000000000000000001}'},
-        {"isNull": True},
-    ]
-    # When decoded into the row model
-    (row,) = decode_rows([record], EveryType)
-    # Then each column has its declared type, timestamps aware UTC, JSON numbers exact
-    assert row == EveryType(
-        flag=True,
-        count=7,
-        ratio=0.25,
-        amount=Decimal("12345678901.12345678"),
-        name="VTI",
-        id=UID,
-        day=date(2026, 11, 25),
-        at=datetime(2026, 11, 25, 8, 30, 0, 123456, tzinfo=UTC),
-        alarm=time(9, 30),
-        blob=b"\x01",
-        tags=["a", "b"],
-        doc={"equity": Decimal("70.000000000000000001")},
-        missing=None,
-    )
-    assert row.at.tzinfo is UTC
-
-
-class Stamp(BaseModel):
-    at: UtcDatetime
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["2026-11-25 08:30:00", "2026-11-25 09:30:00+01:00", "2026-11-25T08:30:00Z"],
-)
-def test_utc_datetime_reads_the_data_api_format_and_offsets(text: str) -> None:
-    assert Stamp.model_validate({"at": text}).at == datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
-
-
-def test_a_column_count_mismatch_is_an_internal_error() -> None:
-    # A SELECT whose columns drifted from its row model fails loudly, not silently shifted.
-    with pytest.raises(InternalError, match="returned 1 columns where Holding declares 2"):
-        decode_rows([[{"stringValue": "VTI"}]], Holding)
-
-
 def test_a_row_the_model_refuses_is_an_internal_error() -> None:
     with pytest.raises(InternalError, match="did not match Holding"):
-        decode_rows([[{"stringValue": "VTI"}, {"stringValue": "many"}]], Holding)
+        decode_documents([[{"stringValue": '{"symbol": "VTI", "quantity": "many"}'}]], Holding)
 
 
 def test_documents_are_validated_with_exact_numbers_and_null_is_skipped() -> None:

@@ -70,17 +70,22 @@ def answering(result: Mapping[str, Any]) -> FakeDataApi:
 # --- requests ---------------------------------------------------------------------------------
 
 
+INSTRUMENT_PRICES = (
+    "SELECT jsonb_build_object('symbol', symbol, 'price', current_price) FROM instruments"
+)
+
+
 def test_a_query_is_one_request_without_metadata_and_decodes_into_the_row_model() -> None:
     # Given a Data API answering two records
     api = answering(
         records(
-            [{"stringValue": "VTI"}, {"stringValue": "301.2500"}],
-            [{"stringValue": "BND"}, {"stringValue": "72.1000"}],
+            [{"stringValue": '{"symbol": "VTI", "price": 301.2500}'}],
+            [{"stringValue": '{"symbol": "BND", "price": 72.1000}'}],
         )
     )
     db = make(api)
     # When the rows are asked for
-    found = db.session().rows("SELECT symbol, current_price FROM instruments", None, Price)
+    found = db.session().documents(INSTRUMENT_PRICES, None, Price)
     # Then they come back typed, in one request that asks for no column metadata
     assert found == [
         Price(symbol="VTI", price=Decimal("301.2500")),
@@ -110,9 +115,8 @@ def test_execute_sends_typed_parameters_and_answers_the_update_count() -> None:
     ]
 
 
-def test_one_and_document_answer_none_when_nothing_matches() -> None:
+def test_a_document_answers_none_when_nothing_matches() -> None:
     db = make(answering({"records": []}))
-    assert db.session().one("SELECT 1", None, Price) is None
     assert db.session().document("SELECT 1", None, Price) is None
 
 
@@ -440,7 +444,7 @@ def test_a_statement_that_is_not_paged_and_passes_1_mib_is_an_internal_error() -
         lambda op, r: (_ for _ in ()).throw(client_error("BadRequestException", TOO_LARGE))
     )
     with pytest.raises(InternalError, match="1 MiB"):
-        make(api).session().rows("SELECT symbol, current_price FROM instruments", None, Price)
+        make(api).session().documents(INSTRUMENT_PRICES, None, Price)
     assert api.operations() == ["execute_statement"]
 
 

@@ -89,22 +89,16 @@ class FakeDatabase:
         self.statements: list[str] = []
         self.transactions = 0
 
-    def rows(self, sql: str, params: Params, model: type[M]) -> list[M]:
+    def documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
         assert params is not None
         version = int(str(params["version"]))
         if version in self.recorded:
             return [model.model_validate({"version": version, "checksum": self.recorded[version]})]
         return []
 
-    def one(self, sql: str, params: Params, model: type[M]) -> M | None:
-        found = self.rows(sql, params, model)
-        return found[0] if found else None
-
-    def documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        raise AssertionError("not used")
-
     def document(self, sql: str, params: Params, model: type[M]) -> M | None:
-        raise AssertionError("not used")
+        found = self.documents(sql, params, model)
+        return found[0] if found else None
 
     def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
         raise AssertionError("not used")

@@ -53,13 +53,6 @@ class FakeDb:
 
     # --- SqlRunner ----------------------------------------------------------------------
 
-    def rows(self, sql: str, params: Mapping[str, object] | None, model: type[M]) -> list[M]:
-        return [model.model_validate(row) for row in self._answer(sql, params)]
-
-    def one(self, sql: str, params: Mapping[str, object] | None, model: type[M]) -> M | None:
-        found = self.rows(sql, params, model)
-        return found[0] if found else None
-
     def documents(self, sql: str, params: Mapping[str, object] | None, model: type[M]) -> list[M]:
         return [model.model_validate(doc) for doc in self._answer(sql, params)]
 
