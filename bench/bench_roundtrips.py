@@ -577,11 +577,13 @@ def _bytes_per_event(bench: Bench) -> None:
     try:
         for name, event in story.events():
             calls, sent, received = bench.gateway.calls, meter.sent, meter.received
-            answer = bench.handle(event.model_dump(mode="json"), LocalLambdaContext())
-            if not answer.get("ok"):
-                raise RuntimeError(f"{name} failed: {answer}")
+            raw = bench.handle(event.model_dump(mode="json"), LocalLambdaContext())
+            # A direct invoke's answer is JSON bytes already; an SQS answer a dict.
+            text = raw if isinstance(raw, bytes) else json.dumps(raw).encode()
+            if not json.loads(text).get("ok"):
+                raise RuntimeError(f"{name} failed: {text[:300]!r}")
             response = meter.received - received
-            answered = len(json.dumps(answer).encode())
+            answered = len(text)
             share = response / DATA_API_RESPONSE_BYTES
             print(
                 f"  {name:<22} {bench.gateway.calls - calls:>5} {meter.sent - sent:>10,}"
