@@ -66,6 +66,7 @@ from alex_schemas.vocab import (
     ClerkUserId,
     Cursor,
     InstrumentType,
+    IntegerOnly,
     IsoDate,
     JobStatus,
     JobType,
@@ -163,7 +164,7 @@ class UpsertUser(UserEvent[UserView]):
 
     type: Literal["UpsertUser"] = "UpsertUser"
     display_name: Annotated[Text, StringConstraints(min_length=1, max_length=255)] | None = None
-    years_until_retirement: Annotated[StrictInteger, Field(ge=0, le=100)] | None = None
+    years_until_retirement: Annotated[int, Field(ge=0, le=100), IntegerOnly] | None = None
     target_retirement_income: Money | None = None
     asset_class_targets: AssetClassAllocation | None = None
     region_targets: RegionAllocation | None = None

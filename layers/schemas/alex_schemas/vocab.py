@@ -45,6 +45,7 @@ __all__ = [
     "Cursor",
     "ExactNumber",
     "InstrumentType",
+    "IntegerOnly",
     "IsoDate",
     "JobStatus",
     "JobType",
@@ -322,7 +323,12 @@ def _strict_integer(value: object) -> object:
     return value
 
 
-StrictInteger = Annotated[int, BeforeValidator(_strict_integer)]
+IntegerOnly = BeforeValidator(_strict_integer)
+StrictInteger = Annotated[int, IntegerOnly]
+# An optional bounded integer puts its bounds before IntegerOnly,
+# `Annotated[int, Field(ge=0), IntegerOnly] | None`: bounds placed on top of a before-validator
+# inside a union are not translated into JSON Schema keywords, so the published schema would
+# accept what the model refuses.
 
 
 # Timestamps are RFC 3339 text with an offset (or aware datetimes from Python), between

@@ -92,6 +92,10 @@ def test_the_sqs_example_and_its_bodies_are_valid(schema_dir: pathlib.Path) -> N
             {"type": "UpsertUser", "clerk_user_id": "u", "region_targets": {"mars": 100}},
         ),
         ("events/GetJob.json", {"type": "GetJob", "clerk_user_id": "u", "job_id": "nope"}),
+        (
+            "events/UpsertUser.json",
+            {"type": "UpsertUser", "clerk_user_id": "u", "years_until_retirement": 101},
+        ),
     ],
 )
 def test_schemas_refuse_what_the_models_refuse(
@@ -99,6 +103,39 @@ def test_schemas_refuse_what_the_models_refuse(
 ) -> None:
     with pytest.raises(jsonschema.ValidationError):
         validator(schema_dir, relative).validate(body)
+
+
+# Pydantic's own names for constraints. Where pydantic cannot translate one, it writes it into
+# the schema under this name, which JSON Schema ignores: the schema then accepts what the model
+# refuses.
+PYDANTIC_CONSTRAINTS = frozenset(
+    {"ge", "gt", "le", "lt", "min_length", "max_length", "multiple_of", "max_digits"}
+    | {"decimal_places", "allow_inf_nan", "strict"}
+)
+
+
+def untranslated_constraints(node: Any, path: str = "") -> list[str]:
+    if isinstance(node, list):
+        return [hit for i, item in enumerate(node) for hit in untranslated_constraints(item, path)]
+    if not isinstance(node, dict):
+        return []
+    hits = [f"{path}/{key}" for key in node if key in PYDANTIC_CONSTRAINTS]
+    for key, value in node.items():
+        if key in ("properties", "$defs", "patternProperties"):
+            for name, member in value.items():
+                hits += untranslated_constraints(member, f"{path}/{key}/{name}")
+        else:
+            hits += untranslated_constraints(value, f"{path}/{key}")
+    return hits
+
+
+def test_every_constraint_is_written_as_a_json_schema_keyword(schema_dir: pathlib.Path) -> None:
+    found = {
+        str(path.relative_to(schema_dir)): hits
+        for path in sorted(schema_dir.rglob("*.json"))
+        if (hits := untranslated_constraints(load(path)))
+    }
+    assert found == {}
 
 
 def test_results_as_the_function_writes_them_are_valid(schema_dir: pathlib.Path) -> None:
