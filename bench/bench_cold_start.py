@@ -268,6 +268,8 @@ def main() -> None:
     init = max(r["init_mib"] for r in memory)
     peak = max(r["peak_mib"] for r in memory)
     answer = memory[0]["answer_bytes"]
+    RESULTS.figure("peak RSS: initialized as under SnapStart", init, "MiB")
+    RESULTS.figure(f"peak RSS: after GetPortfolio {LARGEST[0]}x{LARGEST[1]}", peak, "MiB")
     print(
         f"  peak RSS, max of {len(memory)}: {init:.0f} MiB initialized as under SnapStart,"
         f" {peak:.0f} MiB after GetPortfolio {LARGEST[0]}x{LARGEST[1]} ({answer:,} bytes answered)"

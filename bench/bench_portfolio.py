@@ -39,6 +39,7 @@ from alex_data_dev.testing import LocalLambdaContext
 
 from bench.bench_events import _QUIET, _environment, _fresh_gateway, _local_data_api
 from bench.bench_sizes import _ACCOUNTS, _INSTRUMENTS, _POSITIONS, _USER, INSTRUMENTS
+from bench.results import RESULTS
 
 RUNS = 40
 WARMUP = 5
@@ -191,6 +192,9 @@ def main(argv: list[str] | None = None) -> None:
             mine, theirs = side_by_side(ours, floor)
             ratio = mine / theirs
             verdict = "PASS" if ratio <= case.target else "FAIL"
+            RESULTS.ratio(
+                f"per event: {case.label}, handler vs raw boto3", mine, theirs, "ms", case.target
+            )
             print(
                 f"  {verdict}  {case.label:<20} {ratio:5.2f}x (target <= {case.target:g}x)"
                 f"  ours {mine:7.2f}, floor {theirs:7.2f}"
