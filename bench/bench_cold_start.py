@@ -36,11 +36,12 @@ from typing import Any
 
 import psycopg
 from alex_data.repositories.users import GET_USER
+from alex_data_dev.environment import activate_endpoint
 from alex_data_dev.testing import InProcessTransport
 from alex_schemas.client import DataClient
 from alex_schemas.events import GetUser, UpsertUser
 
-from bench.bench_events import _QUIET, _environment, _fresh_gateway, _local_data_api
+from bench.bench_events import _QUIET, _local_data_api
 from bench.bench_portfolio import _seed
 from bench.bench_sizes import _INSTRUMENTS, INSTRUMENTS
 from bench.results import RESULTS
@@ -220,16 +221,15 @@ def _stub_lambda(answer: bytes) -> Iterator[str]:
 def main() -> None:
     user = f"cold-start-{uuid.uuid4().hex[:8]}"
     ratios: list[Ratio] = []
-    with _local_data_api() as (api_env, dsn), _environment(api_env | _QUIET):
-        with _fresh_gateway() as gateway:
-            from alex_data.handler import lambda_handler
-            from alex_data.migrate import apply_migrations
+    with _local_data_api() as (api_env, dsn), activate_endpoint(api_env | _QUIET) as gateway:
+        from alex_data.handler import lambda_handler
+        from alex_data.migrate import apply_migrations
 
-            apply_migrations(gateway.session())
-            client = DataClient(transport=InProcessTransport(lambda_handler))
-            with redirect_stdout(io.StringIO()):  # Powertools' EMF metrics
-                client.call(UpsertUser(clerk_user_id=user, display_name="Cold Start"))
-                found = client.call(GetUser(clerk_user_id=user))
+        apply_migrations(gateway.session())
+        client = DataClient(transport=InProcessTransport(lambda_handler))
+        with redirect_stdout(io.StringIO()):  # Powertools' EMF metrics
+            client.call(UpsertUser(clerk_user_id=user, display_name="Cold Start"))
+            found = client.call(GetUser(clerk_user_id=user))
         env = os.environ | api_env | _QUIET
         function, runs = side_by_side(
             "function: import + client + first GetUser",

@@ -39,7 +39,7 @@ import sys
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import psycopg
 from alex_data.gateway import DataApiClient, Gateway
+from alex_data_dev.environment import activate_endpoint
+from alex_data_dev.sample_data import fund, investor
 from alex_data_dev.testing import InProcessTransport
 from alex_schemas.client import DataClient
 from alex_schemas.events import (
@@ -85,7 +87,7 @@ from alex_schemas.payloads import (
     SummaryPayload,
 )
 from alex_schemas.results import Portfolio, Result
-from alex_schemas.vocab import AccountType, InstrumentType
+from alex_schemas.vocab import AccountType
 
 # --- targets ------------------------------------------------------------------------------
 # Chosen after measuring on the project's 2-core build machine (shared with other work while
@@ -339,38 +341,11 @@ class World:
 
 
 def _instrument(symbol: str, n: int, price: str | None = None) -> InstrumentIn:
-    """A tagged ETF: allocation maps in all three vocabularies, as the tagger writes them."""
-    return InstrumentIn.model_validate(
-        {
-            "symbol": symbol,
-            "name": f"Bench Global Equity Fund {n}",
-            "instrument_type": InstrumentType.ETF,
-            "current_price": price or f"{50 + n % 400}.2500",
-            "allocation_regions": {"north_america": "60", "europe": "25", "asia": "15"},
-            "allocation_sectors": {
-                "technology": "30",
-                "financials": "15",
-                "healthcare": "15",
-                "industrials": "10",
-                "consumer_discretionary": "10",
-                "other": "20",
-            },
-            "allocation_asset_class": {"equity": "100"},
-        }
-    )
+    return fund(symbol, f"Bench Global Equity Fund {n}", Decimal(price or f"{50 + n % 400}.2500"))
 
 
 def _user(clerk_user_id: str) -> UpsertUser:
-    return UpsertUser.model_validate(
-        {
-            "clerk_user_id": clerk_user_id,
-            "display_name": "Bench Investor",
-            "years_until_retirement": 25,
-            "target_retirement_income": "85000.00",
-            "asset_class_targets": {"equity": "70", "fixed_income": "30"},
-            "region_targets": {"north_america": "60", "international": "40"},
-        }
-    )
+    return investor(clerk_user_id, "Bench Investor")
 
 
 def _portfolio_user(
@@ -616,36 +591,6 @@ def _local_data_api() -> Iterator[tuple[dict[str, str], str]]:
             child.wait()
 
 
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextmanager
-def _fresh_gateway() -> Iterator[Gateway]:
-    """The function's settings and gateway built from this environment, forgotten afterwards
-    (they would point at an endpoint that is gone)."""
-    from alex_data.gateway import get_gateway
-    from alex_data.settings import get_settings
-
-    get_settings.cache_clear()
-    get_gateway.cache_clear()
-    try:
-        yield get_gateway()
-    finally:
-        get_settings.cache_clear()
-        get_gateway.cache_clear()
-
-
 def _mark(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -843,7 +788,7 @@ def main() -> None:
     verdicts = Verdicts()
     _import_time(verdicts)
     tag = uuid.uuid4().hex[:6].upper()
-    with _local_data_api() as (env, dsn), _environment(env | _QUIET), _fresh_gateway() as gw:
+    with _local_data_api() as (env, dsn), activate_endpoint(env | _QUIET) as gw:
         from alex_data.migrate import apply_migrations
 
         apply_migrations(gw.session())

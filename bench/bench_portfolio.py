@@ -35,9 +35,10 @@ import psycopg
 from alex_data.large_results import CHUNK_PAGE_ROWS
 from alex_data.repositories.portfolio import GET_PORTFOLIO
 from alex_data.repositories.users import GET_USER
+from alex_data_dev.environment import activate_endpoint
 from alex_data_dev.testing import LocalLambdaContext
 
-from bench.bench_events import _QUIET, _environment, _fresh_gateway, _local_data_api
+from bench.bench_events import _QUIET, _local_data_api
 from bench.bench_sizes import _ACCOUNTS, _INSTRUMENTS, _POSITIONS, _USER, INSTRUMENTS
 from bench.results import RESULTS
 
@@ -178,7 +179,7 @@ def _profile(run: Callable[[], object]) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     profiled = args[args.index("--profile") + 1] if "--profile" in args else None
-    with _local_data_api() as (env, dsn), _environment(env | _QUIET), _fresh_gateway() as gw:
+    with _local_data_api() as (env, dsn), activate_endpoint(env | _QUIET) as gw:
         from alex_data.handler import lambda_handler
         from alex_data.migrate import apply_migrations
 

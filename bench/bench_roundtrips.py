@@ -42,6 +42,7 @@ from typing import Any, cast
 import boto3
 import psycopg
 from alex_data.gateway import DataApiClient, Gateway
+from alex_data_dev.environment import activate_endpoint
 from alex_data_dev.local_data_api import post_latency
 from alex_data_dev.testing import InProcessTransport, LocalLambdaContext, sqs_record
 from alex_schemas.client import DataClient
@@ -57,7 +58,7 @@ from alex_schemas.events import (
 from alex_schemas.limits import DATA_API_RESPONSE_BYTES
 from botocore.config import Config
 
-from bench.bench_events import _QUIET, _environment, _fresh_gateway, _local_data_api
+from bench.bench_events import _QUIET, _local_data_api
 from bench.bench_sizes import _ACCOUNTS, _INSTRUMENTS, _POSITIONS, _USER, measure_portfolio
 from bench.results import RESULTS
 
@@ -656,8 +657,7 @@ def main() -> None:
     curves = {key: Curve(key) for key in ("seed", "ours", "floor")}
     with (
         _local_data_api() as (env, dsn),
-        _environment(env | _QUIET),
-        _fresh_gateway() as gateway,
+        activate_endpoint(env | _QUIET) as gateway,
     ):
         from alex_data.migrate import apply_migrations
 

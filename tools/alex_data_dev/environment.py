@@ -2,8 +2,8 @@
 `os.environ`, and the settings and gateway the function caches (`get_settings`, `get_gateway`)
 built from it.
 
-    with LocalDataApi() as api, activate_endpoint(api.env()):
-        gateway = get_gateway()        # on `api`; `lambda_handler` uses the same
+    with LocalDataApi() as api, activate_endpoint(api.env()) as gateway:
+        ...                            # `gateway` is on `api`; `lambda_handler` uses the same
 
 Both caches are cleared on the way in and on the way out: settings read before would name
 another endpoint, and after it they would point at one that is gone.
@@ -14,6 +14,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alex_data.gateway import Gateway
 
 __all__ = ["activate_endpoint", "environment", "fresh_function"]
 
@@ -50,8 +54,11 @@ def fresh_function() -> Iterator[None]:
 
 
 @contextmanager
-def activate_endpoint(values: Mapping[str, str]) -> Iterator[None]:
+def activate_endpoint(values: Mapping[str, str]) -> Iterator[Gateway]:
     """The function pointed at the endpoint whose environment is `values` (an `env()`, plus
-    any setting of the caller's), for the time of the `with`."""
+    any setting of the caller's), for the time of the `with`; yields the function's gateway
+    there (`get_gateway()`)."""
+    from alex_data.gateway import get_gateway
+
     with environment(values), fresh_function():
-        yield
+        yield get_gateway()

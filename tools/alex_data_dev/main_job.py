@@ -69,6 +69,8 @@ from alex_data_dev.sample_data import (
 )
 
 if TYPE_CHECKING:
+    from alex_data.gateway import Gateway
+
     from alex_data_dev.local_data_api import LocalDataApi
 
 R = TypeVar("R", bound=Result)
@@ -288,8 +290,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     quiet = {name: os.environ.get(name, value) for name, value in _QUIET.items()}
     endpoint = LocalDataApi(dsn=args.dsn, database=args.database)
     try:
-        with endpoint as api, activate_endpoint(api.env() | quiet):
-            status = _story(api.endpoint_url, out)
+        with endpoint as api, activate_endpoint(api.env() | quiet) as gateway:
+            status = _story(gateway, api.endpoint_url, out)
             if args.keep:
                 _keep_serving(api, out)
     except Exception as exc:  # the exit status and this line are the report
@@ -319,11 +321,9 @@ def _keep_serving(api: LocalDataApi, out: TextIO) -> None:
             pass
 
 
-def _story(endpoint_url: str, out: TextIO) -> int:
-    from alex_data.gateway import get_gateway
+def _story(gateway: Gateway, endpoint_url: str, out: TextIO) -> int:
     from alex_data.migrate import apply_migrations
 
-    gateway = get_gateway()
     print(f"local Data API on {endpoint_url} (throwaway PostgreSQL)", file=out)
     applied = apply_migrations(gateway.session())
     print(f"migrations applied over the Data API: {', '.join(applied) or 'none'}", file=out)
