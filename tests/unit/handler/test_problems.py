@@ -1,5 +1,6 @@
 """What a refused event is told: fields named, values never quoted, bounded length; and the
-classes of bad input the handler once let through."""
+inputs that must be refused, a bad SQS record failing alone: timestamps out of range, records
+missing a field or a message id, deeply nested JSON, NaN, lax integers, a body that is not JSON."""
 
 from __future__ import annotations
 
