@@ -18,22 +18,14 @@ from alex_schemas.events import (
 )
 from alex_schemas.results import AccountView, Deleted, Portfolio, PositionView
 
-from alex_data.repositories.accounts import ACCOUNT_FIELDS, AccountRepository
+from alex_data.repositories.accounts import AccountRepository
 from alex_data.repositories.portfolio import PortfolioRepository
 from alex_data.repositories.positions import PositionRepository
 from alex_data.sql_runner import SqlRunner
 
 
 def create_account(event: CreateAccount, db: SqlRunner) -> AccountView:
-    outcome = AccountRepository(db).create(
-        clerk_user_id=event.clerk_user_id,
-        account_id=event.account_id,
-        account_name=event.account_name,
-        account_type=event.account_type,
-        account_purpose=event.account_purpose,
-        cash_balance=event.cash_balance,
-        cash_interest=event.cash_interest,
-    )
+    outcome = AccountRepository(db).create(event)
     if outcome is None:
         raise InternalError("the account insert answered nothing")
     if not outcome.user_found:
@@ -49,8 +41,7 @@ def create_account(event: CreateAccount, db: SqlRunner) -> AccountView:
 
 
 def update_account(event: UpdateAccount, db: SqlRunner) -> AccountView:
-    fields = event.model_dump(include=set(ACCOUNT_FIELDS), exclude_none=True)
-    account = AccountRepository(db).update(event.clerk_user_id, event.account_id, fields)
+    account = AccountRepository(db).update(event)
     if account is None:
         raise NotFoundError(f"no account {event.account_id} for this user")
     return account
@@ -61,13 +52,7 @@ def delete_account(event: DeleteAccount, db: SqlRunner) -> Deleted:
 
 
 def upsert_position(event: UpsertPosition, db: SqlRunner) -> PositionView:
-    outcome = PositionRepository(db).upsert(
-        clerk_user_id=event.clerk_user_id,
-        account_id=event.account_id,
-        symbol=event.symbol,
-        quantity=event.quantity,
-        as_of_date=event.as_of_date,
-    )
+    outcome = PositionRepository(db).upsert(event)
     if outcome is None:
         raise InternalError("the position upsert answered nothing")
     if not outcome.account_found:

@@ -6,14 +6,12 @@ from alex_schemas.errors import NotFoundError
 from alex_schemas.events import GetUser, UpsertUser
 from alex_schemas.results import UserView
 
-from alex_data.repositories.users import USER_FIELDS, UserRepository
+from alex_data.repositories.users import UserRepository
 from alex_data.sql_runner import SqlRunner
 
 
 def upsert_user(event: UpsertUser, db: SqlRunner) -> UserView:
-    # None means "keep what is stored", so only the fields given travel.
-    fields = event.model_dump(include=set(USER_FIELDS), exclude_none=True)
-    return UserRepository(db).upsert(event.clerk_user_id, fields)
+    return UserRepository(db).upsert(event)
 
 
 def get_user(event: GetUser, db: SqlRunner) -> UserView:

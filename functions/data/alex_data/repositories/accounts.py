@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
 from uuid import UUID
 
+from alex_schemas.events import CreateAccount, UpdateAccount
 from alex_schemas.results import AccountView
-from alex_schemas.vocab import AccountType
 
 from alex_data.rows import AccountCreation
 from alex_data.sql_runner import SqlRunner
@@ -54,7 +52,8 @@ DELETE FROM accounts AS a
 WHERE a.id = CAST(:account_id AS uuid) AND a.clerk_user_id = :clerk_user_id
 """
 
-ACCOUNT_FIELDS = frozenset(
+# The columns UpdateAccount may change.
+_ACCOUNT_FIELDS = frozenset(
     {"account_name", "account_type", "account_purpose", "cash_balance", "cash_interest"}
 )
 
@@ -63,37 +62,32 @@ class AccountRepository:
     def __init__(self, db: SqlRunner) -> None:
         self._db = db
 
-    def create(
-        self,
-        clerk_user_id: str,
-        account_id: UUID,
-        account_name: str,
-        account_type: AccountType,
-        account_purpose: str | None,
-        cash_balance: Decimal,
-        cash_interest: Decimal,
-    ) -> AccountCreation | None:
+    def create(self, event: CreateAccount) -> AccountCreation | None:
         return self._db.document(
             CREATE_ACCOUNT,
             {
-                "clerk_user_id": clerk_user_id,
-                "account_id": account_id,
-                "account_name": account_name,
-                "account_type": account_type,
-                "account_purpose": account_purpose,
-                "cash_balance": cash_balance,
-                "cash_interest": cash_interest,
+                "clerk_user_id": event.clerk_user_id,
+                "account_id": event.account_id,
+                "account_name": event.account_name,
+                "account_type": event.account_type,
+                "account_purpose": event.account_purpose,
+                "cash_balance": event.cash_balance,
+                "cash_interest": event.cash_interest,
             },
             AccountCreation,
         )
 
-    def update(
-        self, clerk_user_id: str, account_id: UUID, fields: Mapping[str, object]
-    ) -> AccountView | None:
-        """Change `fields` (column -> value) of the user's account; None if there is none."""
+    def update(self, event: UpdateAccount) -> AccountView | None:
+        """Change the fields the event gives of the user's account; None if there is none."""
+        # None means "keep what is stored", so only the fields given travel.
+        fields = event.model_dump(include=set(_ACCOUNT_FIELDS), exclude_none=True)
         return self._db.document(
             UPDATE_ACCOUNT,
-            {"clerk_user_id": clerk_user_id, "account_id": account_id, "fields": dict(fields)},
+            {
+                "clerk_user_id": event.clerk_user_id,
+                "account_id": event.account_id,
+                "fields": fields,
+            },
             AccountView,
         )
 

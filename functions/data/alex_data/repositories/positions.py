@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from uuid import UUID
+
+from alex_schemas.events import UpsertPosition
 
 from alex_data.rows import PositionWrite
 from alex_data.sql_runner import SqlRunner
@@ -53,22 +53,15 @@ class PositionRepository:
     def __init__(self, db: SqlRunner) -> None:
         self._db = db
 
-    def upsert(
-        self,
-        clerk_user_id: str,
-        account_id: UUID,
-        symbol: str,
-        quantity: Decimal,
-        as_of_date: date | None,
-    ) -> PositionWrite | None:
+    def upsert(self, event: UpsertPosition) -> PositionWrite | None:
         return self._db.document(
             UPSERT_POSITION,
             {
-                "clerk_user_id": clerk_user_id,
-                "account_id": account_id,
-                "symbol": symbol,
-                "quantity": quantity,
-                "as_of_date": as_of_date,
+                "clerk_user_id": event.clerk_user_id,
+                "account_id": event.account_id,
+                "symbol": event.symbol,
+                "quantity": event.quantity,
+                "as_of_date": event.as_of_date,
             },
             PositionWrite,
         )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from alex_schemas.errors import InternalError
+from alex_schemas.events import UpsertUser
 from alex_schemas.results import UserView
 
 from alex_data.sql_runner import SqlRunner
@@ -42,7 +41,7 @@ SELECT to_jsonb(u) FROM users AS u WHERE u.clerk_user_id = :clerk_user_id
 """
 
 # The columns UpsertUser may set (the rest belong to the database).
-USER_FIELDS = frozenset(
+_USER_FIELDS = frozenset(
     {
         "display_name",
         "years_until_retirement",
@@ -57,13 +56,12 @@ class UserRepository:
     def __init__(self, db: SqlRunner) -> None:
         self._db = db
 
-    def upsert(self, clerk_user_id: str, fields: Mapping[str, object]) -> UserView:
-        """Create the user or change `fields` (column -> value); other columns are kept."""
-        unknown = set(fields) - USER_FIELDS
-        if unknown:
-            raise InternalError(f"not user columns: {sorted(unknown)}")
+    def upsert(self, event: UpsertUser) -> UserView:
+        """Create the user or change the fields the event gives; other columns are kept."""
+        # None means "keep what is stored", so only the fields given travel.
+        fields = event.model_dump(include=set(_USER_FIELDS), exclude_none=True)
         user = self._db.document(
-            UPSERT_USER, {"clerk_user_id": clerk_user_id, "fields": dict(fields)}, UserView
+            UPSERT_USER, {"clerk_user_id": event.clerk_user_id, "fields": fields}, UserView
         )
         if user is None:  # an upsert always returns its row
             raise InternalError("the user upsert returned no row")
