@@ -46,7 +46,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import psycopg
-from alex_data.gateway import DataApiClient, Gateway
+from alex_data.gateway import Gateway
+from alex_data.rds_data import DataApiClient
 from alex_data_dev.environment import activate_endpoint
 from alex_data_dev.sample_data import fund, investor
 from alex_data_dev.testing import InProcessTransport

@@ -41,7 +41,8 @@ from typing import Any, cast
 
 import boto3
 import psycopg
-from alex_data.gateway import DataApiClient, Gateway
+from alex_data.gateway import Gateway
+from alex_data.rds_data import DataApiClient
 from alex_data_dev.environment import activate_endpoint
 from alex_data_dev.local_data_api import post_latency
 from alex_data_dev.testing import InProcessTransport, LocalLambdaContext, sqs_record

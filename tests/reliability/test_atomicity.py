@@ -19,8 +19,9 @@ from typing import Any, cast
 
 import psycopg
 import pytest
-from alex_data.gateway import DataApiClient, Gateway, RetryPolicy
+from alex_data.gateway import Gateway, RetryPolicy
 from alex_data.migrate import apply_migrations, load_migrations
+from alex_data.rds_data import DataApiClient
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_schemas.errors import DataError
 from alex_schemas.events import GetPortfolio

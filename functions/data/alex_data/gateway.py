@@ -1,8 +1,8 @@
 """The one door to Aurora: the RDS Data API client, its ARNs, retries and deadline.
 
-This is the only module that builds an AWS client (botocore's, inside `get_gateway`, so tests
-never need one). `Gateway` holds an injected rds-data client and the cluster, secret and
-database every request names, and sends each request through one method, `request`:
+`Gateway` holds an injected rds-data client (`alex_data.rds_data`: built inside `get_gateway`,
+so tests never need one) and the cluster, secret and database every request names, and sends
+each request through one method, `request`:
 
 - transient failures (DatabaseResumingException, throttling, 5xx, connection errors; outside a
   transaction also serialization failures and deadlocks) are retried with capped exponential
@@ -28,20 +28,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal, Protocol, TypeGuard, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 from alex_schemas.errors import ValidationFailedError
 from alex_schemas.limits import DATA_API_REQUEST_BYTES
 from botocore.exceptions import BotoCoreError, ClientError
 
+from alex_data.rds_data import DataApiClient, data_api_client_factory
 from alex_data.session import Session
-from alex_data.settings import Settings, SettingsError, get_settings
+from alex_data.settings import Settings, get_settings
 from alex_data.translation import error_code, translate_error
 
 if TYPE_CHECKING:
-    from typing import Unpack
-
-    from botocore.client import BaseClient
     from mypy_boto3_rds_data.type_defs import (
         BeginTransactionRequestTypeDef,
         BeginTransactionResponseTypeDef,
@@ -49,41 +47,13 @@ if TYPE_CHECKING:
         CommitTransactionResponseTypeDef,
         ExecuteStatementRequestTypeDef,
         ExecuteStatementResponseTypeDef,
-        RollbackTransactionRequestTypeDef,
         RollbackTransactionResponseTypeDef,
         SqlParameterTypeDef,
     )
 
-__all__ = [
-    "DataApiClient",
-    "Gateway",
-    "RetryPolicy",
-    "data_api_client_factory",
-    "get_gateway",
-]
+__all__ = ["Gateway", "RetryPolicy", "get_gateway"]
 
 log = logging.getLogger(__name__)
-
-
-class DataApiClient(Protocol):
-    """The four requests of boto3's rds-data client the gateway sends, as its stubs type them:
-    the real client is one, and so is a test's fake."""
-
-    def execute_statement(
-        self, **kwargs: Unpack[ExecuteStatementRequestTypeDef]
-    ) -> ExecuteStatementResponseTypeDef: ...
-
-    def begin_transaction(
-        self, **kwargs: Unpack[BeginTransactionRequestTypeDef]
-    ) -> BeginTransactionResponseTypeDef: ...
-
-    def commit_transaction(
-        self, **kwargs: Unpack[CommitTransactionRequestTypeDef]
-    ) -> CommitTransactionResponseTypeDef: ...
-
-    def rollback_transaction(
-        self, **kwargs: Unpack[RollbackTransactionRequestTypeDef]
-    ) -> RollbackTransactionResponseTypeDef: ...
 
 
 @dataclass(frozen=True)
@@ -308,44 +278,6 @@ def _check_request_size(request: ExecuteStatementRequestTypeDef) -> None:
             f"the request is {size:,} bytes as sent to the Data API, over its request limit of"
             f" 4 MiB ({DATA_API_REQUEST_BYTES:,} bytes)"
         )
-
-
-def data_api_client_factory() -> Callable[[], DataApiClient]:
-    """What makes rds-data clients for this container: one botocore session, a client per call.
-
-    botocore's session makes the same client boto3.client() would, without importing boto3
-    (~14 ms of a cold start: its resource and docs machinery, unused here); imported here so
-    that importing the package stays cheap and offline. The session keeps the loaded service
-    model and the client class, so a second client costs ~2 ms instead of ~40 ms.
-    """
-    from botocore.config import Config
-    from botocore.session import get_session
-
-    session = get_session()
-    # botocore's own retries are off: the gateway retries within the invocation's deadline and
-    # counts every request. A statement may run up to the Data API's 45 s.
-    config = Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=50,
-        tcp_keepalive=True,
-    )
-
-    def new_client() -> DataApiClient:
-        try:
-            client = session.create_client("rds-data", config=config)
-        except BotoCoreError as exc:  # e.g. no region configured
-            raise SettingsError(f"cannot build the Data API client: {exc}") from exc
-        if not _is_rds_data(client):
-            raise SettingsError(f"botocore built a {client.meta.service_model.service_name} client")
-        return client
-
-    return new_client
-
-
-def _is_rds_data(client: BaseClient) -> TypeGuard[DataApiClient]:
-    # botocore's stubs type every client as BaseClient; the service model says which it is.
-    return bool(client.meta.service_model.service_name == "rds-data")
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """A fake rds-data client: records every request, answers through a scripted responder.
 
-It is an `alex_data.gateway.DataApiClient`, typed as boto3's stubs type the real client (a
+It is an `alex_data.rds_data.DataApiClient`, typed as boto3's stubs type the real client (a
 responder answers the parts of a response a test cares about); faults are botocore's own
 `ClientError`s, built the way botocore builds them from a service answer.
 """
