@@ -6,14 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import boto3
 import pytest
 from alex_data.gateway import Gateway
 from alex_data.migrate import apply_migrations
 from alex_data.settings import Settings
 from alex_data_dev.environment import activate_endpoint
 from alex_data_dev.local_data_api import LocalDataApi
-from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_rds_data import RDSDataServiceClient
@@ -42,15 +40,7 @@ def local_data_api() -> Iterator[LocalDataApi]:
 def rds_data(local_data_api: LocalDataApi) -> RDSDataServiceClient:
     """A stock boto3 `rds-data` client pointed at the endpoint; no retries, so tests see each
     error as the endpoint answered it."""
-    client: RDSDataServiceClient = boto3.client(
-        "rds-data",
-        endpoint_url=local_data_api.endpoint_url,
-        region_name=local_data_api.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-    )
-    return client
+    return local_data_api.client()
 
 
 @pytest.fixture(scope="session")

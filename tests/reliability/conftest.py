@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 import pytest
 from alex_data.gateway import Gateway
 from alex_data.handler import build_handler
@@ -24,7 +23,6 @@ from alex_data_dev.local_data_api import LocalDataApi
 from alex_data_dev.testing import LocalLambdaContext, sqs_record
 from alex_schemas.events import EVENT_TYPES, DataEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 from pydantic import BaseModel
 
 from tests.examples import Story
@@ -88,18 +86,7 @@ def scale(pytestconfig: pytest.Config) -> Scale:
 def make_client(api: LocalDataApi) -> RDSDataServiceClient:
     """A client configured as the Lambda's own (botocore's retries off: the gateway retries),
     with room for many concurrent callers."""
-    client: RDSDataServiceClient = boto3.client(
-        "rds-data",
-        endpoint_url=api.endpoint_url,
-        region_name=api.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(
-            retries={"total_max_attempts": 1, "mode": "standard"},
-            max_pool_connections=256,
-        ),
-    )
-    return client
+    return api.client(max_pool_connections=256)
 
 
 class Function:

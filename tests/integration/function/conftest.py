@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import boto3
 import pytest
 from alex_data.dispatch import dispatch
 from alex_data.gateway import Gateway
@@ -18,10 +17,9 @@ from alex_data.sql_runner import SqlRunner
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_schemas.events import Event, UpsertUser
 from alex_schemas.results import Result
-from botocore.config import Config
 
 if TYPE_CHECKING:
-    from mypy_boto3_rds_data import RDSDataServiceClient
+    pass
 
 R = TypeVar("R", bound=Result)
 
@@ -35,16 +33,8 @@ DELETE FROM instruments WHERE symbol IN (SELECT symbol FROM doomed)
 
 def make_gateway(api: LocalDataApi) -> Gateway:
     """A gateway on the endpoint, as the Lambda builds it (its own client: thread-safe use)."""
-    client: RDSDataServiceClient = boto3.client(
-        "rds-data",
-        endpoint_url=api.endpoint_url,
-        region_name=api.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-    )
     return Gateway(
-        client,
+        api.client(),
         resource_arn=api.cluster_arn,
         secret_arn=api.secret_arn,
         database=api.database,

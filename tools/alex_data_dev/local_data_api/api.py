@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from alex_schemas.limits import DATA_API_ROW_BYTES
@@ -18,6 +18,9 @@ from alex_data_dev.local_data_api.engine import Engine, EngineConfig
 from alex_data_dev.local_data_api.request_log import RequestLog
 from alex_data_dev.local_data_api.server import DataApiHttpServer
 from alex_data_dev.postgres import ThrowawayPostgres
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data import RDSDataServiceClient
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -180,6 +183,27 @@ class LocalDataApi:
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
         }
+
+    def client(self, *, max_pool_connections: int = 10) -> RDSDataServiceClient:
+        """A stock boto3 `rds-data` client on this endpoint with botocore's retries off, as the
+        Lambda configures its own (the gateway retries), so each error arrives as the endpoint
+        answered it; `max_pool_connections` for many concurrent callers."""
+        import boto3
+        from botocore.config import Config
+
+        env = self.env()
+        client: RDSDataServiceClient = boto3.client(
+            "rds-data",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            config=Config(
+                retries={"total_max_attempts": 1, "mode": "standard"},
+                max_pool_connections=max_pool_connections,
+            ),
+        )
+        return client
 
     @property
     def latency_ms(self) -> float:
