@@ -79,17 +79,25 @@ def serve(env_file: Path, container_host: str) -> Iterator[dict[str, str]]:
             raise SamLocalError("alex-data serve stopped before READY")
         yield exports
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process, signal.SIGTERM, timeout=30)
+
+
+def _stop(process: subprocess.Popen[Any], sig: signal.Signals, timeout: float) -> None:
+    """Ask the process to end with `sig`; kill it if it has not within `timeout` seconds."""
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _sam_env() -> dict[str, str]:
+    return {**os.environ, "SAM_CLI_TELEMETRY": "0", "SAM_CLI_RIE_DEV": "1"}
 
 
 def sam(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "SAM_CLI_RIE_DEV": "1"}
     return subprocess.run(  # noqa: S603 - our own command line
-        [str(SAM), *args], env=env, capture_output=True, text=True, check=False, **kwargs
+        [str(SAM), *args], env=_sam_env(), capture_output=True, text=True, check=False, **kwargs
     )
 
 
@@ -142,10 +150,9 @@ def start_lambda(artifact: Artifact, env_file: Path, log: Path) -> Iterator[str]
     args += ["--env-vars", str(env_file), "--skip-pull-image", "--port", str(port)]
     args += ["--warm-containers", "EAGER"]
     args += ["--parameter-overrides", f"Architecture={artifact.architecture}"]
-    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "SAM_CLI_RIE_DEV": "1"}
     with log.open("w") as out:
         process = subprocess.Popen(  # noqa: S603 - our own command line
-            [str(SAM), *args], env=env, stdout=out, stderr=subprocess.STDOUT
+            [str(SAM), *args], env=_sam_env(), stdout=out, stderr=subprocess.STDOUT
         )
         try:
             deadline = time.monotonic() + 600
@@ -155,11 +162,7 @@ def start_lambda(artifact: Artifact, env_file: Path, log: Path) -> Iterator[str]
                 time.sleep(0.5)
             yield f"http://127.0.0.1:{port}"
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            _stop(process, signal.SIGINT, timeout=60)
 
 
 def run(arch: str, container_host: str) -> int:
