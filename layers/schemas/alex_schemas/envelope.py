@@ -10,9 +10,15 @@ import json
 from collections.abc import Mapping
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import BaseModel, JsonValue
 
-from alex_schemas.errors import RETRYABLE_BY_DEFAULT, ErrorCode, ErrorInfo, InternalError
+from alex_schemas.errors import (
+    ANSWER_CONFIG,
+    RETRYABLE_BY_DEFAULT,
+    ErrorCode,
+    ErrorInfo,
+    InternalError,
+)
 from alex_schemas.results import Result
 
 __all__ = [
@@ -31,24 +37,14 @@ R = TypeVar("R", bound=Result)
 
 
 class OkEnvelope(BaseModel, Generic[R]):
-    model_config = ConfigDict(
-        defer_build=True,
-        extra="ignore",
-        frozen=True,
-        json_schema_serialization_defaults_required=True,
-    )
+    model_config = ANSWER_CONFIG
 
     ok: Literal[True] = True
     result: R
 
 
 class ErrorEnvelope(BaseModel):
-    model_config = ConfigDict(
-        defer_build=True,
-        extra="ignore",
-        frozen=True,
-        json_schema_serialization_defaults_required=True,
-    )
+    model_config = ANSWER_CONFIG
 
     ok: Literal[False] = False
     error: ErrorInfo

@@ -38,16 +38,21 @@ class ErrorCode(enum.StrEnum):
 # Only a database that is resuming, throttled or briefly unreachable gets better by waiting.
 RETRYABLE_BY_DEFAULT = frozenset({ErrorCode.UNAVAILABLE})
 
+# Every answer model (results, envelopes, this error): a reader ignores fields it does not know
+# (the function may answer a new one before every caller's layer has it), and every field is
+# always written, so the exported (serialization) schemas require them.
+ANSWER_CONFIG = ConfigDict(
+    defer_build=True,
+    extra="ignore",
+    frozen=True,
+    json_schema_serialization_defaults_required=True,
+)
+
 
 class ErrorInfo(BaseModel):
     """The `error` of an error envelope."""
 
-    model_config = ConfigDict(
-        defer_build=True,
-        extra="ignore",
-        frozen=True,
-        json_schema_serialization_defaults_required=True,
-    )
+    model_config = ANSWER_CONFIG
 
     code: ErrorCode
     message: str

@@ -9,8 +9,9 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from alex_schemas.errors import ANSWER_CONFIG
 from alex_schemas.payloads import (
     ChartsPayload,
     ReportPayload,
@@ -58,13 +59,7 @@ __all__ = [
 
 
 class Result(BaseModel):
-    # Every field is always written, so the exported (serialization) schemas require them.
-    model_config = ConfigDict(
-        defer_build=True,
-        extra="ignore",
-        frozen=True,
-        json_schema_serialization_defaults_required=True,
-    )
+    model_config = ANSWER_CONFIG
 
 
 class UserView(Result):
