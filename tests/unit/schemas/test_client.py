@@ -320,11 +320,11 @@ def test_without_a_queue_url_the_client_says_which_variable_to_set() -> None:
 # --- import cost ----------------------------------------------------------------------------------
 
 
-def test_importing_the_layer_loads_neither_boto3_nor_powertools() -> None:
+def assert_not_loaded(program: str, modules: tuple[str, ...]) -> None:
+    """`program` run in a fresh interpreter leaves none of `modules` imported."""
     code = (
-        "import sys, alex_schemas; "
-        "heavy = [m for m in ('boto3', 'botocore', 'aws_lambda_powertools', 'alex_schemas.client')"
-        " if m in sys.modules]; "
+        f"import sys; {program}; "
+        f"heavy = [m for m in {modules!r} if m in sys.modules]; "
         "print(heavy); sys.exit(1 if heavy else 0)"
     )
     # our own interpreter on a constant program
@@ -332,6 +332,21 @@ def test_importing_the_layer_loads_neither_boto3_nor_powertools() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_importing_the_layer_loads_neither_boto3_nor_powertools() -> None:
+    assert_not_loaded(
+        "import alex_schemas",
+        ("boto3", "botocore", "aws_lambda_powertools", "alex_schemas.client"),
+    )
+
+
+def test_a_client_loads_no_aws_sdk_until_it_sends() -> None:
+    # Agents build their client at cold start; boto3 costs its import only on the first call.
+    assert_not_loaded(
+        "from alex_schemas.client import DataClient; DataClient('alex-data')",
+        ("boto3", "botocore"),
+    )
 
 
 def test_call_any_validates_the_result_of_an_event_known_only_at_run_time() -> None:

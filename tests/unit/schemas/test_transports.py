@@ -4,8 +4,6 @@ transports from its configuration."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -187,17 +185,3 @@ def test_an_sqs_record_is_what_the_functions_record_model_parses() -> None:
     (parsed,) = DataEventSqsEvent.model_validate({"Records": [record]}).Records
     assert parsed.messageId == "m1"
     assert parsed.body == parse_event(body)
-
-
-def test_a_client_loads_no_aws_sdk_until_it_sends() -> None:
-    # Agents build their client at cold start; boto3 costs its import only on the first call.
-    code = (
-        "import sys; from alex_schemas.client import DataClient; DataClient('alex-data'); "
-        "heavy = [m for m in ('boto3', 'botocore') if m in sys.modules]; "
-        "print(heavy); sys.exit(1 if heavy else 0)"
-    )
-    # our own interpreter on a constant program
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
