@@ -43,6 +43,7 @@ import boto3
 import psycopg
 from alex_data.gateway import Gateway
 from alex_data.rds_data import DataApiClient
+from alex_data_dev.client_tap import ClientTap
 from alex_data_dev.environment import activate_endpoint
 from alex_data_dev.local_data_api import post_latency
 from alex_data_dev.testing import InProcessTransport, LocalLambdaContext, sqs_record
@@ -201,26 +202,16 @@ def _seed_field(value: Mapping[str, Any]) -> Any:
 # --- the floor: the same requests, plain boto3, json.loads ---------------------------------
 
 
-class _Recorder:
+class _Recorder(ClientTap):
     """The gateway's client, keeping each ExecuteStatement request it passes on."""
 
     def __init__(self, inner: DataApiClient) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.requests: list[dict[str, Any]] | None = None
 
-    def execute_statement(self, **kwargs: Any) -> Mapping[str, Any]:
-        if self.requests is not None:
-            self.requests.append(kwargs)
-        return self.inner.execute_statement(**kwargs)
-
-    def begin_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self.inner.begin_transaction(**kwargs)
-
-    def commit_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self.inner.commit_transaction(**kwargs)
-
-    def rollback_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self.inner.rollback_transaction(**kwargs)
+    def observe(self, operation: str, request: Mapping[str, object]) -> None:
+        if operation == "execute_statement" and self.requests is not None:
+            self.requests.append(dict(request))
 
 
 def _floor(client: Any, requests: list[dict[str, Any]]) -> Any:
@@ -274,7 +265,7 @@ class Bench:
         self.seed = SeedPattern(self.plain, self.arns)
         self.gateway = gateway
         self.recorder = _Recorder(gateway.client)
-        gateway.client = cast(DataApiClient, self.recorder)
+        gateway.client = self.recorder
         self.handler = lambda_handler
         self.client = DataClient(transport=InProcessTransport(self.handle))
         self.conn = psycopg.connect(dsn, autocommit=True)

@@ -22,6 +22,7 @@ import pytest
 from alex_data.gateway import Gateway, RetryPolicy
 from alex_data.migrate import apply_migrations, load_migrations
 from alex_data.rds_data import DataApiClient
+from alex_data_dev.client_tap import ClientTap
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_schemas.errors import DataError
 from alex_schemas.events import GetPortfolio
@@ -52,35 +53,22 @@ class Injected(Exception):
     """The function died here (a crash: nothing after it is sent)."""
 
 
-class FailAt:
+class FailAt(ClientTap):
     """The Data API client, failing its `at`-th call (1-based): as an error the caller sees
     (`crash=False`, later calls go through) or as a crash (every later call fails too)."""
 
     def __init__(self, inner: DataApiClient, at: int, crash: bool) -> None:
-        self.inner, self.at, self.crash = inner, at, crash
+        super().__init__(inner)
+        self.at, self.crash = at, crash
         self.calls = 0
 
-    def _call(self, operation: str, request: Mapping[str, Any]) -> Mapping[str, Any]:
+    def observe(self, operation: str, request: Mapping[str, object]) -> None:
         self.calls += 1
         if self.calls == self.at or (self.crash and self.calls > self.at):
             if self.crash:
                 raise Injected(operation)
             error = {"Error": {"Code": "BadRequestException", "Message": "injected failure"}}
             raise ClientError(cast(Any, error), operation)
-        answer: Mapping[str, Any] = getattr(self.inner, operation)(**request)
-        return answer
-
-    def execute_statement(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._call("execute_statement", kwargs)
-
-    def begin_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._call("begin_transaction", kwargs)
-
-    def commit_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._call("commit_transaction", kwargs)
-
-    def rollback_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self._call("rollback_transaction", kwargs)
 
 
 def _points(calls: int, scale: Scale) -> list[int]:
@@ -153,7 +141,7 @@ def test_a_failure_inside_a_migration_leaves_none_of_it(
             expected[n] = catalog()
         reset()
         counting = FailAt(client, at=0, crash=False)
-        apply_migrations(_gateway(scratch, cast(DataApiClient, counting)).session())
+        apply_migrations(_gateway(scratch, counting).session())
         calls = counting.calls
         checked = 0
         for crash in (False, True):
@@ -162,7 +150,7 @@ def test_a_failure_inside_a_migration_leaves_none_of_it(
                 # When the run fails at call `at`
                 failing = FailAt(client, at, crash)
                 try:
-                    apply_migrations(_gateway(scratch, cast(DataApiClient, failing)).session())
+                    apply_migrations(_gateway(scratch, failing).session())
                 except (Injected, DataError):
                     checked += 1
                 else:  # a retried call made this run shorter than the counted one
@@ -232,13 +220,13 @@ def test_a_failure_between_the_pages_of_a_large_read_answers_no_partial_portfoli
             try:
                 for at in _points(calls, scale):
                     # When a call of the read fails
-                    function.gateway.client = cast(DataApiClient, FailAt(inner, at, crash=False))
+                    function.gateway.client = FailAt(inner, at, crash=False)
                     answer = function.invoke(event, timeout_seconds=3.0)
                     # Then the answer is an error, never part of the portfolio
                     assert answer["ok"] is False, f"a partial answer at call {at}"
                     failures += 1
                 # And when the data changes between two pages, the answer is one version
-                function.gateway.client = cast(DataApiClient, _WriteBetweenPages(inner, conn, user))
+                function.gateway.client = _WriteBetweenPages(inner, conn, user)
                 changed = function.invoke(event)
             finally:
                 function.gateway.client = inner
@@ -261,14 +249,17 @@ def test_a_failure_between_the_pages_of_a_large_read_answers_no_partial_portfoli
     )
 
 
-class _WriteBetweenPages:
+class _WriteBetweenPages(ClientTap):
     """After the first page, every position of the user changes quantity (another writer)."""
 
     def __init__(self, inner: DataApiClient, conn: psycopg.Connection[Any], user: str) -> None:
-        self.inner, self.conn, self.user = inner, conn, user
+        super().__init__(inner)
+        self.conn, self.user = conn, user
         self.calls = 0
 
-    def execute_statement(self, **kwargs: Any) -> Mapping[str, Any]:
+    def observe(self, operation: str, request: Mapping[str, object]) -> None:
+        if operation != "execute_statement":
+            return
         self.calls += 1
         if self.calls == 2:
             self.conn.execute(
@@ -276,13 +267,3 @@ class _WriteBetweenPages:
                 "(SELECT id FROM accounts WHERE clerk_user_id = %s)",
                 [Decimal("2.5"), self.user],
             )
-        return self.inner.execute_statement(**kwargs)
-
-    def begin_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self.inner.begin_transaction(**kwargs)
-
-    def commit_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self.inner.commit_transaction(**kwargs)
-
-    def rollback_transaction(self, **kwargs: Any) -> Mapping[str, Any]:
-        return self.inner.rollback_transaction(**kwargs)
