@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from alex_schemas.errors import InternalError, UnavailableError
+from alex_schemas.events import MAX_BATCH_ROWS
 
 from alex_data.codec import FieldValue, Record, field_value
 from alex_data.sql_runner import Params
@@ -26,10 +27,12 @@ __all__ = ["CHUNK_PAGE_ROWS", "FIRST_PAGE_ROWS", "read_chunked_text", "read_page
 
 log = logging.getLogger(__name__)
 
-# A page of documents starts at 100 rows (each within the row budget). A page of chunks is 30
-# rows: 30 x (24,000 bytes as 32,000 of base64, and the digest) is about 962 KB, under 1 MiB
+# A page of documents asks for more rows than any list statement returns (a batch of
+# MAX_BATCH_ROWS, plus the row a page looks ahead to know a next one exists), so a list within
+# 1 MiB comes back short in one call; a page the Data API refuses is halved. A page of chunks is
+# 30 rows: 30 x (24,000 bytes as 32,000 of base64, and the digest) is about 962 KB, under 1 MiB
 # whatever the text, so it is never refused.
-FIRST_PAGE_ROWS = 100
+FIRST_PAGE_ROWS = MAX_BATCH_ROWS + 2
 CHUNK_PAGE_ROWS = 30
 # A document is joined only from chunks that all name the same digest; one that changed in
 # between is read again from the start, this many times.
