@@ -19,12 +19,14 @@ init (after the import) and after the first event is printed too.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -32,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -129,6 +132,33 @@ MEMORY = (
 LARGEST = (50, 100)  # accounts x positions: bench_events' largest portfolio
 
 
+# The minimal handler as a deployed function: boto3 and its client at init, one call per event.
+MINIMAL_HANDLER = """import json, os
+import boto3
+
+client = boto3.client("rds-data")
+
+
+def handler(event, context):
+    found = client.execute_statement(
+        resourceArn=os.environ["AURORA_CLUSTER_ARN"],
+        secretArn=os.environ["AURORA_SECRET_ARN"],
+        database=os.environ["AURORA_DATABASE"],
+        sql=event["sql"],
+        parameters=event["parameters"],
+    )
+    return json.loads(found["records"][0][0]["stringValue"])
+"""
+INIT_RUNS = 5
+# What aims a function at the local Data API.
+_DATA_API_ENV = (
+    "AWS_ENDPOINT_URL_RDS_DATA",
+    "AURORA_CLUSTER_ARN",
+    "AURORA_SECRET_ARN",
+    "AURORA_DATABASE",
+)
+
+
 @dataclass
 class Ratio:
     name: str
@@ -218,6 +248,54 @@ def _stub_lambda(answer: bytes) -> Iterator[str]:
         server.server_close()
 
 
+def runtime_tier(env: dict[str, str], user: str) -> list[Ratio]:
+    """The built artifact under the RIE against the minimal handler beside the same layer: the
+    INIT REPORT (the init phase: our imports; its imports and client), and INIT plus the first
+    invocation (ours builds its client then), alternating, INIT_RUNS cold starts each."""
+    from alex_data_dev.artifact import build
+    from alex_data_dev.runtime import Emulator
+
+    artifact = build()
+    overrides = {k: env[k] for k in _DATA_API_ENV if k in env}
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "minimal.py").write_text(MINIMAL_HANDLER)
+        minimal = dataclasses.replace(
+            artifact, function_dir=Path(folder), handler="minimal.handler"
+        )
+        params = [{"name": "clerk_user_id", "value": {"stringValue": user}}]
+        cases = [
+            (artifact, {"type": "GetUser", "clerk_user_id": user}),
+            (minimal, {"sql": GET_USER, "parameters": params}),
+        ]
+        init: dict[int, list[float]] = {0: [], 1: []}
+        first: dict[int, list[float]] = {0: [], 1: []}
+        for _ in range(INIT_RUNS):
+            for side, (function, event) in enumerate(cases):
+                with Emulator(function, overrides) as running:
+                    started = time.perf_counter()
+                    running.invoke(event)
+                    invoked = (time.perf_counter() - started) * 1000
+                    duration = running.init_duration_ms()
+                if duration is None:
+                    raise RuntimeError("the emulator printed no INIT REPORT")
+                init[side].append(duration)
+                first[side].append(invoked)
+    return [
+        Ratio(
+            "runtime tier: INIT REPORT",
+            statistics.median(init[0]),
+            statistics.median(init[1]),
+            TARGET_FUNCTION_RATIO,
+        ),
+        Ratio(
+            "runtime tier: first invocation, INIT included",
+            statistics.median(first[0]),
+            statistics.median(first[1]),
+            TARGET_FUNCTION_RATIO,
+        ),
+    ]
+
+
 def main() -> None:
     user = f"cold-start-{uuid.uuid4().hex[:8]}"
     ratios: list[Ratio] = []
@@ -256,6 +334,7 @@ def main() -> None:
             conn.execute(_INSTRUMENTS, {"count": INSTRUMENTS})
             largest = _seed(conn, *LARGEST)
         memory = [_run(MEMORY, env, USER=largest) for _ in range(3)]
+        ratios.extend(runtime_tier(env, user))
     print(f"median of {RUNS} fresh interpreters each, alternating; ms spawn to answer, or CPU")
     for ratio in ratios:
         print(ratio.line())
