@@ -39,15 +39,16 @@ import sys
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 import psycopg
 from alex_data.gateway import Gateway
 from alex_data.rds_data import DataApiClient
+from alex_data_dev.client_tap import ClientTap
 from alex_data_dev.environment import activate_endpoint
 from alex_data_dev.sample_data import fund, investor
 from alex_data_dev.testing import InProcessTransport
@@ -120,19 +121,9 @@ PORTFOLIOS = {"1x5": (1, 5), "10x50": (10, 50), "50x100": (50, 100)}
 BATCH_SIZES = (1, 100, 500)
 INSTRUMENTS = 500  # a position per symbol per account: 100 per account at most
 
-if TYPE_CHECKING:
-    from mypy_boto3_rds_data.type_defs import (
-        BeginTransactionRequestTypeDef,
-        BeginTransactionResponseTypeDef,
-        CommitTransactionRequestTypeDef,
-        CommitTransactionResponseTypeDef,
-        ExecuteStatementRequestTypeDef,
-        ExecuteStatementResponseTypeDef,
-        RollbackTransactionRequestTypeDef,
-        RollbackTransactionResponseTypeDef,
-    )
 
 R = TypeVar("R", bound=Result)
+T = TypeVar("T")
 
 # The child: the embedded default, reporting how to reach it, until its stdin closes.
 _SERVER = """
@@ -167,44 +158,19 @@ class _Discard(io.TextIOBase):
         return len(text)
 
 
-class _TimedClient:
+class _TimedClient(ClientTap):
     """The gateway's boto3 client, timed: how much of an event is the Data API's."""
 
     def __init__(self, inner: DataApiClient) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.seconds = 0.0
 
-    @contextmanager
-    def _timed(self) -> Iterator[None]:
+    def around(self, operation: str, request: Mapping[str, object], send: Callable[[], T]) -> T:
         started = time.perf_counter()
         try:
-            yield
+            return send()
         finally:
             self.seconds += time.perf_counter() - started
-
-    def execute_statement(
-        self, **kwargs: Unpack[ExecuteStatementRequestTypeDef]
-    ) -> ExecuteStatementResponseTypeDef:
-        with self._timed():
-            return self.inner.execute_statement(**kwargs)
-
-    def begin_transaction(
-        self, **kwargs: Unpack[BeginTransactionRequestTypeDef]
-    ) -> BeginTransactionResponseTypeDef:
-        with self._timed():
-            return self.inner.begin_transaction(**kwargs)
-
-    def commit_transaction(
-        self, **kwargs: Unpack[CommitTransactionRequestTypeDef]
-    ) -> CommitTransactionResponseTypeDef:
-        with self._timed():
-            return self.inner.commit_transaction(**kwargs)
-
-    def rollback_transaction(
-        self, **kwargs: Unpack[RollbackTransactionRequestTypeDef]
-    ) -> RollbackTransactionResponseTypeDef:
-        with self._timed():
-            return self.inner.rollback_transaction(**kwargs)
 
 
 class _Probe:

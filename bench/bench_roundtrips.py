@@ -37,7 +37,7 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import boto3
 import psycopg
@@ -63,6 +63,9 @@ from botocore.config import Config
 from bench.bench_events import _QUIET, _local_data_api
 from bench.bench_sizes import _ACCOUNTS, _INSTRUMENTS, _POSITIONS, _USER, measure_portfolio
 from bench.results import RESULTS
+
+T = TypeVar("T")
+
 
 LATENCY_MS = 20.0
 # positions -> accounts of at most 100 positions (bench_sizes' shape). The schemas bound no
@@ -209,9 +212,10 @@ class _Recorder(ClientTap):
         super().__init__(inner)
         self.requests: list[dict[str, Any]] | None = None
 
-    def observe(self, operation: str, request: Mapping[str, object]) -> None:
+    def around(self, operation: str, request: Mapping[str, object], send: Callable[[], T]) -> T:
         if operation == "execute_statement" and self.requests is not None:
             self.requests.append(dict(request))
+        return send()
 
 
 def _floor(client: Any, requests: list[dict[str, Any]]) -> Any:

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import psycopg
 import pytest
@@ -30,6 +30,8 @@ from botocore.exceptions import ClientError
 
 from tests.examples import Story
 from tests.reliability.conftest import Function, Scale, make_client
+
+T = TypeVar("T")
 
 # A catalog fingerprint of the public schema: tables, columns, constraints, indexes, functions.
 _CATALOG = """
@@ -62,13 +64,14 @@ class FailAt(ClientTap):
         self.at, self.crash = at, crash
         self.calls = 0
 
-    def observe(self, operation: str, request: Mapping[str, object]) -> None:
+    def around(self, operation: str, request: Mapping[str, object], send: Callable[[], T]) -> T:
         self.calls += 1
         if self.calls == self.at or (self.crash and self.calls > self.at):
             if self.crash:
                 raise Injected(operation)
             error = {"Error": {"Code": "BadRequestException", "Message": "injected failure"}}
             raise ClientError(cast(Any, error), operation)
+        return send()
 
 
 def _points(calls: int, scale: Scale) -> list[int]:
@@ -257,9 +260,9 @@ class _WriteBetweenPages(ClientTap):
         self.conn, self.user = conn, user
         self.calls = 0
 
-    def observe(self, operation: str, request: Mapping[str, object]) -> None:
+    def around(self, operation: str, request: Mapping[str, object], send: Callable[[], T]) -> T:
         if operation != "execute_statement":
-            return
+            return send()
         self.calls += 1
         if self.calls == 2:
             self.conn.execute(
@@ -267,3 +270,4 @@ class _WriteBetweenPages(ClientTap):
                 "(SELECT id FROM accounts WHERE clerk_user_id = %s)",
                 [Decimal("2.5"), self.user],
             )
+        return send()
