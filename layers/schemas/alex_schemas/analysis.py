@@ -1,4 +1,4 @@
-"""The seed's analysis outputs, as LLM structured-output (or tool input) schemas.
+"""The agents' analysis outputs, as LLM structured-output (or tool input) schemas.
 
 Descriptions are written for the model reading the JSON Schema. Allocation maps here are
 not held to sum to 100: they describe a portfolio an LLM summarised, and refusing a 99.9 %

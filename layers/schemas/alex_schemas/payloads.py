@@ -1,6 +1,6 @@
 """What the agents write into a job: report, charts, retirement analysis, summary.
 
-Shapes follow the seed's agents (reporter `{content, generated_at, agent}`, charter's chart
+Shapes follow what the agents write (reporter `{content, generated_at, agent}`, charter's chart
 specs for Recharts, retirement `{analysis, generated_at, agent}`, planner's summary), typed
 so a malformed payload is refused when written instead of breaking the front end later.
 """
@@ -70,7 +70,7 @@ class ChartDataPoint(BaseModel):
 
 
 class ChartSpec(BaseModel):
-    """One chart as the seed's charter stored it, ready for a Recharts component."""
+    """One chart as the charter writes it, ready for a Recharts component."""
 
     model_config = _PAYLOAD
 

@@ -2,7 +2,7 @@
 
 Results ignore unknown fields, unlike events: the function may learn a new column before
 every agent's layer does, and an older agent should keep working. Field names are the
-seed's column names (`id`, `clerk_user_id`, `account_name`, ...).
+tables' column names (`id`, `clerk_user_id`, `account_name`, ...).
 """
 
 from datetime import date

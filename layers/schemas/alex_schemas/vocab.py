@@ -126,7 +126,7 @@ class InstrumentType(enum.StrEnum):
 
 
 class AccountType(enum.StrEnum):
-    # Member names cannot start with a digit; the values are what the seed's agents used.
+    # Member names cannot start with a digit; the values are the ones the agents send.
     K401 = "401k"
     ROTH_IRA = "roth_ira"
     TRADITIONAL_IRA = "traditional_ira"
@@ -334,8 +334,8 @@ StrictInteger = Annotated[int, IntegerOnly]
 # Timestamps are RFC 3339 text with an offset (or aware datetimes from Python), between
 # 0001-01-02 and 9999-12-30: within those dates any offset stays inside the years 1 to 9999
 # after conversion to UTC, which both Python and PostgreSQL's timestamptz can hold. Naive
-# values are refused, never guessed: the seed stored naive local times and nobody could tell
-# which zone they meant. Values are normalised to UTC so equal instants compare and serialise
+# values are refused, never guessed: a naive time names no zone, so nobody could tell which
+# instant it meant. Values are normalised to UTC so equal instants compare and serialise
 # equally.
 _MONTH_DAY = (
     r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])"
@@ -441,7 +441,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-# --- decimals (precision of the seed's columns) -------------------------------------------
+# --- decimals (precision of the tables' columns) ------------------------------------------
 
 # A float carries about 15 significant decimal digits (DBL_DIG). A JSON number arrives as a
 # float (the Lambda runtime and pydantic's JSON parser both parse it so), and its shortest
@@ -552,14 +552,14 @@ Cursor = Annotated[Text, StringConstraints(min_length=1, max_length=512)]
 
 # --- allocation maps ---------------------------------------------------------------------
 
-# The seed allowed sums of 100 +/- 0.05: LLM-produced splits such as 33.33/33.33/33.33.
+# Sums of 100 +/- 0.05 pass, so that LLM-produced splits such as 33.33/33.33/33.33 do.
 ALLOCATION_TOLERANCE: Final = Decimal("0.05")
 
 _K = TypeVar("_K", bound=enum.StrEnum)
 
 
 def _sums_to_100(allocation: Mapping[_K, Decimal]) -> Mapping[_K, Decimal]:
-    # An empty map means "not classified yet" (the seed's column default `{}`); anything
+    # An empty map means "not classified yet" (the column's default `{}`); anything
     # else must be a whole split.
     if not allocation:
         return allocation

@@ -24,7 +24,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-# The closed sets as domain.md lists them (the seed's vocabularies).
+# The closed sets as domain.md lists them.
 DOMAIN = {
     Region: "north_america europe asia latin_america africa middle_east oceania global"
     " international",
@@ -41,7 +41,7 @@ DOMAIN = {
 
 
 @pytest.mark.parametrize("vocab", list(DOMAIN), ids=lambda v: v.__name__)
-def test_vocabularies_are_exactly_the_seeds(vocab: type[Any]) -> None:
+def test_vocabularies_are_exactly_the_domains(vocab: type[Any]) -> None:
     assert [m.value for m in vocab] == DOMAIN[vocab].split()
 
 
