@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from alex_data_dev.local_data_api import LocalDataApi
+from alex_schemas.events import DataEvent
 
 from tests.examples import Story
 from tests.reliability.conftest import WRITE_TYPES, Function, Scale, writes
@@ -30,6 +31,14 @@ def storm(api: LocalDataApi, seconds: float) -> Iterator[None]:
     finally:
         ends.cancel()
         api.clear_faults()
+
+
+def assert_delivered_again_changes_nothing(
+    function: Function, story: Story, name: str, event: DataEvent
+) -> None:
+    once = story.state(function.gateway.session())
+    assert function.invoke(event)["ok"] is True, name
+    assert story.state(function.gateway.session()) == once, name
 
 
 def _short_storm(scale: Scale) -> float:
@@ -60,10 +69,8 @@ def test_a_storm_shorter_than_the_invocation_is_ridden_out_exactly_once(
         assert answer["ok"] is True, f"{name}: {answer}"
         retried += function.gateway.calls - calls - 1
         slowest = max(slowest, took)
-        once = story.state(function.gateway.session())
         # And it was applied once: delivering it again changes nothing
-        assert function.invoke(event)["ok"] is True, name
-        assert story.state(function.gateway.session()) == once, name
+        assert_delivered_again_changes_nothing(function, story, name, event)
         done += 1
         covered.add(event.type)
     assert covered == WRITE_TYPES
@@ -103,9 +110,7 @@ def test_a_storm_longer_than_the_invocation_answers_unavailable_and_writes_nothi
         unavailable += 1
         # And delivered again once the cluster is up, it is applied exactly once
         assert function.invoke(event)["ok"] is True, name
-        once = story.state(function.gateway.session())
-        assert function.invoke(event)["ok"] is True, name
-        assert story.state(function.gateway.session()) == once, name
+        assert_delivered_again_changes_nothing(function, story, name, event)
     proves(
         f"{unavailable} write events in a storm outlasting a {timeout:g} s invocation: "
         f"{unavailable}/{unavailable} answered retryable Unavailable (latest after {latest:.2f} s) "
