@@ -16,12 +16,14 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Protocol, cast
+from typing import TYPE_CHECKING, Final, Protocol, TypeGuard
 
 from alex_schemas.errors import DataError, InternalError, UnavailableError, ValidationFailedError
 from alex_schemas.limits import LAMBDA_SYNC_PAYLOAD_BYTES, SQS_MESSAGE_BYTES
 
 if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from botocore.session import Session
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
@@ -135,7 +137,10 @@ class LambdaTransport:
                 tcp_keepalive=True,
                 retries={"mode": "standard", "total_max_attempts": 3},
             )
-            self._lambda = cast("LambdaClient", _session().create_client("lambda", config=config))
+            client = _session().create_client("lambda", config=config)
+            if not _is_lambda(client):
+                raise InternalError(_wrong_client("lambda", client))
+            self._lambda = client
         return self._lambda
 
 
@@ -188,18 +193,34 @@ class SqsTransport:
 
     def _client(self) -> SQSClient:
         if self._sqs is None:
-            self._sqs = cast("SQSClient", _session().create_client("sqs"))
+            client = _session().create_client("sqs")
+            if not _is_sqs(client):
+                raise InternalError(_wrong_client("sqs", client))
+            self._sqs = client
         return self._sqs
 
 
 @functools.cache
-def _session() -> Any:
+def _session() -> Session:
     """The process's botocore session, shared by its clients as boto3's default session would
     be (a second client reuses the loaded models), without importing boto3: about 14 ms of a
     cold start for an agent that needs nothing else from it."""
     from botocore.session import get_session
 
     return get_session()
+
+
+# botocore's stubs type every client as BaseClient; its service model says which one it is.
+def _is_lambda(client: BaseClient) -> TypeGuard[LambdaClient]:
+    return bool(client.meta.service_model.service_name == "lambda")
+
+
+def _is_sqs(client: BaseClient) -> TypeGuard[SQSClient]:
+    return bool(client.meta.service_model.service_name == "sqs")
+
+
+def _wrong_client(wanted: str, client: BaseClient) -> str:
+    return f"botocore built a {client.meta.service_model.service_name} client, not {wanted}"
 
 
 def _require(value: str | None, env: str) -> str:
