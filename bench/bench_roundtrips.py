@@ -61,7 +61,7 @@ from alex_schemas.limits import DATA_API_RESPONSE_BYTES
 from botocore.config import Config
 
 from bench.bench_events import _QUIET, _local_data_api
-from bench.bench_sizes import _ACCOUNTS, _INSTRUMENTS, _POSITIONS, _USER, measure_portfolio
+from bench.bench_sizes import INSTRUMENTS, measure_portfolio, seed_instruments, seed_portfolio
 from bench.results import RESULTS
 
 T = TypeVar("T")
@@ -73,7 +73,6 @@ LATENCY_MS = 20.0
 PORTFOLIOS = {1: 1, 10: 1, 100: 1, 1000: 10, 2000: 20}
 # UpdatePrices / UpsertInstruments rows; the seed's side of 500 rows would add a minute each
 BATCH_SIZES = (1, 10, 100)
-INSTRUMENTS = 500  # bench_sizes' instruments: SYM1..SYM500
 SQS_BATCHES = 8
 PNG = Path(__file__).resolve().parent / "roundtrips.png"
 
@@ -273,7 +272,7 @@ class Bench:
         self.handler = lambda_handler
         self.client = DataClient(transport=InProcessTransport(self.handle))
         self.conn = psycopg.connect(dsn, autocommit=True)
-        self.conn.execute(_INSTRUMENTS, {"count": INSTRUMENTS})
+        seed_instruments(self.conn)
         self.tag = uuid.uuid4().hex[:8]
 
     def handle(self, event: dict[str, Any], context: Any) -> Any:
@@ -315,18 +314,7 @@ class Bench:
 
     def user(self, positions: int) -> str:
         user = f"bench_rt_{self.tag}_{positions}"
-        accounts = PORTFOLIOS[positions]
-        self.conn.execute(_USER, {"user": user})
-        self.conn.execute(_ACCOUNTS, {"user": user, "accounts": accounts})
-        self.conn.execute(
-            _POSITIONS,
-            {
-                "user": user,
-                "positions": positions,
-                "per_account": -(-positions // accounts),
-                "instruments": INSTRUMENTS,
-            },
-        )
+        seed_portfolio(self.conn, user, positions, PORTFOLIOS[positions])
         return user
 
     def close(self) -> None:

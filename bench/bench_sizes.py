@@ -80,6 +80,28 @@ WHERE a.k * %(per_account)s + p < %(positions)s
 """
 
 
+def seed_instruments(conn: psycopg.Connection[Any]) -> None:
+    """The INSTRUMENTS every seeded portfolio holds (SYM1..SYM500)."""
+    conn.execute(_INSTRUMENTS, {"count": INSTRUMENTS})
+
+
+def seed_portfolio(conn: psycopg.Connection[Any], user: str, positions: int, accounts: int) -> None:
+    """`user` with `accounts` accounts holding `positions` positions in all, spread evenly over
+    the INSTRUMENTS seeded by `_INSTRUMENTS`, written straight into PostgreSQL."""
+    per_account = -(-positions // accounts) if accounts else 0
+    conn.execute(_USER, {"user": user})
+    conn.execute(_ACCOUNTS, {"user": user, "accounts": accounts})
+    conn.execute(
+        _POSITIONS,
+        {
+            "user": user,
+            "positions": positions,
+            "per_account": per_account,
+            "instruments": INSTRUMENTS,
+        },
+    )
+
+
 @dataclass(frozen=True)
 class PortfolioSize:
     """One GetPortfolio measured."""
@@ -141,22 +163,11 @@ class _Bench:
         self.gateway = Gateway.from_settings(client, settings)
         self.conn = conn
         apply_migrations(self.gateway.session())
-        conn.execute(_INSTRUMENTS, {"count": INSTRUMENTS})
+        seed_instruments(conn)
 
     def seed(self, positions: int, accounts: int) -> str:
         user = f"bench_sizes_{uuid.uuid4().hex[:12]}"
-        per_account = -(-positions // accounts) if accounts else 0
-        self.conn.execute(_USER, {"user": user})
-        self.conn.execute(_ACCOUNTS, {"user": user, "accounts": accounts})
-        self.conn.execute(
-            _POSITIONS,
-            {
-                "user": user,
-                "positions": positions,
-                "per_account": per_account,
-                "instruments": INSTRUMENTS,
-            },
-        )
+        seed_portfolio(self.conn, user, positions, accounts)
         return user
 
     def drop(self, user: str) -> None:
