@@ -116,16 +116,21 @@ class Event(BaseModel, Generic[ResultT]):
 
     _result_model: ClassVar[builtins.type[Result] | None] = None
 
+    if not TYPE_CHECKING:
+
+        def __class_getitem__(cls, params: Any) -> Any:
+            # `Event[Portfolio]` is typing's alias, not pydantic's parametrised submodel: no
+            # field uses ResultT, so a submodel would only cost a class and a schema build of
+            # its origin at import. The argument is read back in `__pydantic_init_subclass__`.
+            return super(BaseModel, cls).__class_getitem__(params)
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        # `class GetPortfolio(Event[Portfolio])`: the parametrised base sits in the MRO with
-        # its arguments recorded by pydantic; the first concrete Result found is ours.
-        for klass in cls.__mro__:
-            meta = getattr(klass, "__pydantic_generic_metadata__", None)
-            if not meta:
-                continue
-            for arg in meta["args"]:
+        # `class GetPortfolio(UserEvent[Portfolio])` records its bases as written; a subclass
+        # naming no Result keeps its parent's.
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            for arg in typing.get_args(base):
                 if isinstance(arg, type) and issubclass(arg, Result):
                     cls._result_model = arg
                     return

@@ -47,6 +47,28 @@ def test_importing_the_handler_loads_no_tracing_sqs_or_operation_code() -> None:
     assert _loaded(modules, "boto3") == []
 
 
+def test_importing_the_schemas_builds_no_validator_and_no_parametrised_model() -> None:
+    # When the layer is imported, as an agent does
+    program = (
+        "import alex_schemas\n"
+        + "from pydantic import BaseModel\n"
+        + "def models(cls):\n"
+        + "    for sub in cls.__subclasses__():\n"
+        + "        yield sub\n"
+        + "        yield from models(sub)\n"
+        + "found = set(models(BaseModel))\n"
+        + "out = {'count': len(found),\n"
+        + "       'built': sorted(m.__name__ for m in found if m.__pydantic_complete__),\n"
+        + "       'parametrised': sorted(m.__name__ for m in found if '[' in m.__name__)}\n"
+    )
+    found = _fresh(program)["out"]
+    # Then its models are defined, but none is built (each builds on first use), and
+    # `GetPortfolio(UserEvent[Portfolio])` made no pydantic submodel `UserEvent[Portfolio]`
+    assert found["count"] > 40
+    assert found["built"] == []
+    assert found["parametrised"] == []
+
+
 def test_a_direct_invoke_loads_its_operation_only() -> None:
     # Given a handler over a database that holds no user
     program = (
