@@ -1,13 +1,14 @@
 """The Lambda entry point: a decorator stack and one call.
 
 `lambda_handler` is a `DataFunction` (alex_data.invocation: what a direct invoke and an SQS batch
-are answered) under Powertools' Logger, Tracer and Metrics (alex_data.logs, alex_data.tracing,
-alex_data.metrics). Nothing escapes: the function answers every failure of its own, and the
-stack itself is guarded the same way, so that a failure there still gets an answer.
+are answered) under Powertools' Logger and, where tracing is on, its Tracer (alex_data.logs,
+alex_data.tracing), with the cold-start metric counted after it (alex_data.metrics writes the
+EMF records). Nothing escapes: the function answers every failure of its own, and the stack
+itself is guarded the same way, so that a failure there still gets an answer.
 
-Importing this module builds the logger, a tracer (X-Ray only where tracing is on) and the
-metrics, and nothing that only some events need: the SQS machinery is imported on the first
-batch, an operation on its first event.
+Importing this module builds the logger and a tracer (X-Ray only where tracing is on), and
+nothing that only some events need: the SQS machinery is imported on the first batch, an
+operation on its first event.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from alex_data.invocation import (
     reportable,
 )
 from alex_data.logs import logger
-from alex_data.metrics import metrics
+from alex_data.metrics import count_cold_start
 from alex_data.tracing import tracer
 
 __all__ = ["build_handler", "decorate", "lambda_handler"]
@@ -50,13 +51,18 @@ def decorate(function: DataFunction) -> LambdaHandler:
     """`function` under the decorator stack Lambda runs (logging context, tracing, metrics),
     guarded so that a failure of the stack itself still gets an answer."""
 
+    def handler(event: Any, context: LambdaContext) -> Any:
+        answer = function(event, context)
+        count_cold_start(context)
+        return answer
+
+    # A disabled Tracer's decorator opens and closes a segment that records nothing: where
+    # tracing is off the handler goes without it.
+    if not tracer.disabled:
+        handler = tracer.capture_lambda_handler(capture_response=False)(handler)
     # The correlation id is set once the event is parsed: a path into a raw event could make
     # the log carry any value sent, of any size or depth.
-    @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics(capture_cold_start_metric=True)
-    def handler(event: Any, context: LambdaContext) -> Any:
-        return function(event, context)
+    handler = logger.inject_lambda_context(clear_state=True)(handler)
 
     def guarded(event: Any, context: LambdaContext) -> Any:
         try:
