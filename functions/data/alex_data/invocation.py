@@ -108,7 +108,7 @@ class DataFunction:
     # --- direct invoke ---
 
     def direct(self, event: Any, context: LambdaContext) -> Envelope | bytes:
-        count_invocation()
+        # The invocation's `Records` travel in its event's EMF record: one record per invoke.
         try:
             parsed = _parse_direct(event)
         except InvalidEvent as refused:
@@ -116,16 +116,17 @@ class DataFunction:
             logger.info(
                 "invalid event", extra={"event_type": event_type, "problems": refused.problems}
             )
-            invalid_event()
+            invalid_event(records=1)
             return error_envelope(ErrorCode.VALIDATION_ERROR, refused.problems, retryable=False)
         except Exception:
             logger.exception("unexpected failure reading the event")
+            count_invocation()
             return internal_error(context)
         job_id = getattr(parsed, "job_id", None)
         if job_id is not None:
             logger.set_correlation_id(str(job_id))
         try:
-            result = self._run(parsed, context)
+            result = self._run(parsed, context, records=1)
             if self._json_answers:
                 body = ok_json(result)
                 size = len(body)
@@ -180,7 +181,11 @@ class DataFunction:
 
     # --- both ---
 
-    def _run(self, event: DataEvent, context: LambdaContext) -> Result:
+    def _run(
+        self, event: DataEvent, context: LambdaContext, *, records: int | None = None
+    ) -> Result:
+        """The event's operation, timed and counted (`records`: the invocation's, for the event's
+        EMF record to carry)."""
         event_type = event.type
         tracer.put_annotation(key="event_type", value=event_type)
         remaining_ms = context.get_remaining_time_in_millis() - _ANSWER_MARGIN_MS
@@ -197,7 +202,8 @@ class DataFunction:
             code = ErrorCode.INTERNAL
             raise
         finally:
-            event_metrics(event_type, (time.perf_counter() - start) * 1000, code)
+            latency_ms = (time.perf_counter() - start) * 1000
+            event_metrics(event_type, latency_ms, code, records=records)
 
 
 def _parse_direct(event: Any) -> DataEvent:

@@ -2,7 +2,8 @@
 
 - Per event: one record with dimension `event_type` and metrics `Events`, `Latency` (ms) and
   `Errors` (with the error code as metadata).
-- Per invocation: `Records` and, for an SQS batch, `RecordFailures`.
+- Per invocation: `Records` and, for an SQS batch, `RecordFailures` (a direct invoke's are in its
+  event's record, under a directive of their own).
 - Once per environment, after its first invocation: `ColdStart`, with dimension `function_name`.
 
 Every record also has dimension `service`. They are written here in the EMF shape Powertools'
@@ -44,15 +45,23 @@ _INVALID = "Invalid"
 
 Dimensions = tuple[tuple[str, str], ...]
 Metrics = tuple[tuple[str, MetricUnit], ...]
+# A metric directive: the names of its dimensions, and its metrics.
+Directive = tuple[tuple[str, ...], Metrics]
 
-_EVENT: Metrics = (
-    ("Events", MetricUnit.Count),
-    ("Latency", MetricUnit.Milliseconds),
-    ("Errors", MetricUnit.Count),
+_EVENT: Directive = (
+    ("event_type", "service"),
+    (
+        ("Events", MetricUnit.Count),
+        ("Latency", MetricUnit.Milliseconds),
+        ("Errors", MetricUnit.Count),
+    ),
 )
-_RECORDS: Metrics = (("Records", MetricUnit.Count),)
-_BATCH: Metrics = (("Records", MetricUnit.Count), ("RecordFailures", MetricUnit.Count))
-_COLD_START: Metrics = (("ColdStart", MetricUnit.Count),)
+_RECORDS: Directive = (("service",), (("Records", MetricUnit.Count),))
+_BATCH: Directive = (
+    ("service",),
+    (("Records", MetricUnit.Count), ("RecordFailures", MetricUnit.Count)),
+)
+_COLD_START: Directive = (("function_name", "service"), (("ColdStart", MetricUnit.Count),))
 
 _compact = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -65,51 +74,67 @@ def _enabled() -> bool:
 
 
 @cache
-def _record_parts(dimensions: Dimensions, metrics: Metrics) -> tuple[str, tuple[str, ...]]:
-    """What a record of these dimension values and metrics always says, as JSON: the part after
-    the timestamp (its directive and dimensions), and each metric's key. A few dozen of these
-    exist at most: dimension values are event type names, the service and the function."""
-    directive = {
-        "Namespace": NAMESPACE,
-        "Dimensions": [[name for name, _ in dimensions]],
-        "Metrics": [{"Name": name, "Unit": unit.value} for name, unit in metrics],
-    }
-    head = ',"CloudWatchMetrics":[' + _compact(directive) + "]}," + _compact(dict(dimensions))[1:-1]
-    return head, tuple(f",{_compact(name)}:[" for name, _ in metrics)
+def _record_parts(
+    dimensions: Dimensions, directives: tuple[Directive, ...]
+) -> tuple[str, tuple[str, ...]]:
+    """What a record of these dimension values and directives always says, as JSON: the part
+    after the timestamp, and each metric's key. A few dozen of these exist at most: dimension
+    values are event type names, the service and the function's name."""
+    listed = [
+        {
+            "Namespace": NAMESPACE,
+            "Dimensions": [list(names)],
+            "Metrics": [{"Name": name, "Unit": unit.value} for name, unit in metrics],
+        }
+        for names, metrics in directives
+    ]
+    head = ',"CloudWatchMetrics":' + _compact(listed) + "}," + _compact(dict(dimensions))[1:-1]
+    keys = tuple(f",{_compact(name)}:[" for _, metrics in directives for name, _ in metrics)
+    return head, keys
 
 
 def _write(
-    dimensions: Dimensions, metrics: Metrics, values: tuple[float, ...], metadata: str = ""
+    dimensions: Dimensions,
+    directives: tuple[Directive, ...],
+    values: tuple[float, ...],
+    metadata: str = "",
 ) -> None:
-    """One EMF record on stdout, where Lambda sends it to CloudWatch Logs (one line)."""
+    """One EMF record on stdout, where Lambda sends it to CloudWatch Logs (one line); the values
+    in the order of the directives' metrics."""
     if not _enabled():
         return
-    head, keys = _record_parts(dimensions, metrics)
+    head, keys = _record_parts(dimensions, directives)
     numbers = "".join(f"{key}{float(value)!r}]" for key, value in zip(keys, values, strict=True))
     print(f'{{"_aws":{{"Timestamp":{int(time.time() * 1000)}{head}{metadata}{numbers}}}')
 
 
-def event_metrics(event_type: str, latency_ms: float, code: ErrorCode | None) -> None:
+def event_metrics(
+    event_type: str, latency_ms: float, code: ErrorCode | None, *, records: int | None = None
+) -> None:
     """One EMF record for one event: a batch may mix event types, and a dimension value holds
-    for every metric of its record."""
+    for every metric of its record. A direct invoke's one event also carries the invocation's
+    `Records` (`records`), in a directive of its own: one record per invocation."""
     metadata = "" if code is None else f',"error_code":{_compact(str(code))}'
-    values = (1, round(latency_ms, 3), 0 if code is None else 1)
-    _write((("event_type", event_type), ("service", SERVICE)), _EVENT, values, metadata)
+    values: tuple[float, ...] = (1, round(latency_ms, 3), 0 if code is None else 1)
+    directives: tuple[Directive, ...] = (_EVENT,)
+    if records is not None:
+        directives, values = (_EVENT, _RECORDS), (*values, records)
+    _write((("event_type", event_type), ("service", SERVICE)), directives, values, metadata)
 
 
-def invalid_event() -> None:
+def invalid_event(*, records: int | None = None) -> None:
     """An event or record refused before it reached an operation."""
-    event_metrics(_INVALID, 0.0, ErrorCode.VALIDATION_ERROR)
+    event_metrics(_INVALID, 0.0, ErrorCode.VALIDATION_ERROR, records=records)
 
 
 def count_invocation() -> None:
-    """A direct invoke: one record."""
-    _write((("service", SERVICE),), _RECORDS, (1,))
+    """A direct invoke whose event was never read: its `Records` on their own."""
+    _write((("service", SERVICE),), (_RECORDS,), (1,))
 
 
 def count_batch(records: int, failures: int) -> None:
     """An SQS batch: its records, and how many of them failed."""
-    _write((("service", SERVICE),), _BATCH, (records, failures))
+    _write((("service", SERVICE),), (_BATCH,), (records, failures))
 
 
 _cold = True
@@ -123,4 +148,4 @@ def count_cold_start(context: LambdaContext) -> None:
         return
     _cold = False
     name = resolve_cold_start_function_name(function_name=None, context=context)
-    _write((("function_name", name), ("service", SERVICE)), _COLD_START, (1,))
+    _write((("function_name", name), ("service", SERVICE)), (_COLD_START,), (1,))

@@ -66,24 +66,31 @@ def _assert_emf(record: dict[str, Any]) -> None:
             assert all(isinstance(v, float) for v in record[metric["Name"]])
 
 
-def _metric_names(record: dict[str, Any]) -> list[str]:
-    return [m["Name"] for m in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+def _extracted(record: dict[str, Any]) -> dict[str, tuple[dict[str, str], str, list[float]]]:
+    """What CloudWatch makes of a record: metric name -> (dimensions, unit, values)."""
+    found = {}
+    for directive in record["_aws"]["CloudWatchMetrics"]:
+        (names,) = directive["Dimensions"]
+        for metric in directive["Metrics"]:
+            dimensions = {name: record[name] for name in names}
+            found[metric["Name"]] = (dimensions, metric["Unit"], record[metric["Name"]])
+    return found
 
 
-def test_a_direct_invoke_writes_its_event_and_its_invocation(
+def test_a_direct_invoke_writes_one_record_with_its_event_and_its_invocation(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(metrics, "_cold", False)
     _handler()(GET_USER, LocalLambdaContext())
-    event, invocation = sorted(_records(capsys.readouterr().out), key=lambda r: "Records" in r)
-    assert _metric_names(event) == ["Events", "Latency", "Errors"]
-    assert event["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["event_type", "service"]]
-    assert (event["event_type"], event["service"]) == ("GetUser", "alex-data")
-    assert (event["Events"], event["Errors"]) == ([1.0], [0.0])
-    assert event["Latency"][0] >= 0
-    assert "error_code" not in event
-    assert invocation["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
-    assert invocation["Records"] == [1.0]
+    (record,) = _records(capsys.readouterr().out)
+    found = _extracted(record)
+    by_event = {"event_type": "GetUser", "service": "alex-data"}
+    assert found["Events"] == (by_event, "Count", [1.0])
+    assert found["Errors"] == (by_event, "Count", [0.0])
+    assert found["Latency"][:2] == (by_event, "Milliseconds")
+    assert found["Latency"][2][0] >= 0
+    assert found["Records"] == ({"service": "alex-data"}, "Count", [1.0])
+    assert "error_code" not in record
 
 
 def test_a_failed_event_counts_an_error_with_its_code(
@@ -92,12 +99,13 @@ def test_a_failed_event_counts_an_error_with_its_code(
     monkeypatch.setattr(metrics, "_cold", False)
     _handler()({**GET_USER, "clerk_user_id": "gone"}, LocalLambdaContext())
     _handler()({"type": "GetUser"}, LocalLambdaContext())
-    found = {r["event_type"]: r for r in _records(capsys.readouterr().out) if "event_type" in r}
+    found = {r["event_type"]: r for r in _records(capsys.readouterr().out)}
     assert (found["GetUser"]["Errors"], found["GetUser"]["error_code"]) == ([1.0], "NotFound")
     assert (found["Invalid"]["Errors"], found["Invalid"]["error_code"]) == (
         [1.0],
         "ValidationError",
     )
+    assert found["GetUser"]["Records"] == found["Invalid"]["Records"] == [1.0]
 
 
 def test_cold_start_is_counted_once_with_the_function_name(
@@ -111,10 +119,13 @@ def test_cold_start_is_counted_once_with_the_function_name(
     cold = [r for r in records if "ColdStart" in r]
     assert len(cold) == 1
     assert cold[0]["ColdStart"] == [1.0]
-    assert cold[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["function_name", "service"]]
-    assert (cold[0]["function_name"], cold[0]["service"]) == ("alex-data-prod", "alex-data")
+    function = {"function_name": "alex-data-prod", "service": "alex-data"}
+    assert _extracted(cold[0]) == {"ColdStart": (function, "Count", [1.0])}
     batch = next(r for r in records if "RecordFailures" in r)
-    assert (batch["Records"], batch["RecordFailures"]) == ([1.0], [0.0])
+    assert _extracted(batch) == {
+        "Records": ({"service": "alex-data"}, "Count", [1.0]),
+        "RecordFailures": ({"service": "alex-data"}, "Count", [0.0]),
+    }
 
 
 def test_powertools_switch_turns_every_record_off(
