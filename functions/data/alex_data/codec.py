@@ -26,6 +26,8 @@ from uuid import UUID
 from alex_schemas.errors import InternalError
 from pydantic import BaseModel, ValidationError
 
+from alex_data.document_validators import document_validator
+
 if TYPE_CHECKING:
     from mypy_boto3_rds_data.literals import TypeHintType
     from mypy_boto3_rds_data.type_defs import FieldTypeDef, SqlParameterTypeDef
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "decode_document",
     "decode_documents",
+    "decode_text_decimals_document",
     "encode_parameters",
     "field_value",
     "loads_exact",
@@ -232,13 +235,27 @@ def decode_document(text: str, model: type[M]) -> M:
     return _validate(model, loads_exact(text))
 
 
+def decode_text_decimals_document(text: str, model: type[M]) -> M:
+    """`decode_document` of a document whose decimals are all JSON strings (numeric's text),
+    validated in one pass straight from the text (`alex_data.document_validators`)."""
+    try:
+        document: M = document_validator(model).validate_json(text)
+    except ValidationError as exc:
+        raise _unmatched(model) from exc
+    return document
+
+
 def _validate(model: type[M], data: object) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        # The database answered something the row model does not accept: a bug in the SQL or the
-        # model, which a retry cannot fix. The details go to the log through __cause__.
-        raise InternalError(f"a row did not match {model.__name__}") from exc
+        raise _unmatched(model) from exc
+
+
+def _unmatched(model: type[BaseModel]) -> InternalError:
+    # The database answered something the row model does not accept: a bug in the SQL or the
+    # model, which a retry cannot fix. The details go to the log through __cause__.
+    return InternalError(f"a row did not match {model.__name__}")
 
 
 def _reject_constant(name: str) -> object:

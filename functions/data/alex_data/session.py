@@ -20,6 +20,7 @@ from alex_data.codec import (
     Record,
     decode_document,
     decode_documents,
+    decode_text_decimals_document,
     encode_parameters,
 )
 from alex_data.large_results import read_chunked_text, read_pages
@@ -56,10 +57,16 @@ class Session:
         """`documents` of a paged statement: one document per row, pages of at most 1 MiB."""
         return decode_documents(read_pages(lambda page: self._records(sql, page), params), model)
 
-    def chunked_document(self, sql: str, params: Params, model: type[M]) -> M | None:
+    def chunked_document(
+        self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
+    ) -> M | None:
         """One document that the statement returns in ordered chunks; None for no rows."""
         text = read_chunked_text(lambda page: self._records(sql, page), params)
-        return None if text is None else decode_document(text, model)
+        if text is None:
+            return None
+        if text_decimals:
+            return decode_text_decimals_document(text, model)
+        return decode_document(text, model)
 
     def execute(self, sql: str, params: Params = None) -> int:
         return self._statement(sql, params).get("numberOfRecordsUpdated", 0)

@@ -3,7 +3,9 @@
 Static SQL with named `:params`, answered as typed documents (one json/jsonb column per row,
 validated as the model the caller names). A statement whose answer may pass the Data API's
 1 MiB response takes `:page_start` and `:page_rows`, and is read with `paged_documents`, or
-with `chunked_document` when it cuts one document into ordered (digest, chunk) rows.
+with `chunked_document` when it cuts one document into ordered (digest, chunk) rows; a statement
+that writes every decimal as a JSON string (numeric's text) says `text_decimals=True`, and its
+document is validated straight from its JSON text.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ class SqlRunner(Protocol):
 
     def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]: ...
 
-    def chunked_document(self, sql: str, params: Params, model: type[M]) -> M | None: ...
+    def chunked_document(
+        self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
+    ) -> M | None: ...
 
     def execute(self, sql: str, params: Params = None) -> int: ...
 

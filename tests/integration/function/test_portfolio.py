@@ -9,7 +9,10 @@ from typing import Any, TypeVar
 from uuid import uuid4
 
 import pytest
+from alex_data.codec import loads_exact
 from alex_data.gateway import Gateway
+from alex_data.large_results import read_chunked_text
+from alex_data.repositories.portfolio import GET_PORTFOLIO
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_schemas.errors import ConflictError, NotFoundError, ValidationFailedError
 from alex_schemas.events import (
@@ -29,7 +32,7 @@ from alex_schemas.events import (
     UpsertPosition,
     UpsertUser,
 )
-from alex_schemas.results import Result
+from alex_schemas.results import Portfolio, Result
 from alex_schemas.vocab import AccountType, AssetClass, InstrumentType, Region, Sector
 
 from tests.integration.function.conftest import calls_of, make_gateway, run
@@ -305,3 +308,70 @@ def test_the_same_creation_delivered_at_once_makes_one_row_and_answers_it_to_all
         clerk_user_id=user, account_id=account.account_id, symbol=symbol, quantity=Decimal(3)
     )
     assert len({p.id for p in _at_once(local_data_api, position)}) == 1
+
+
+def test_the_portfolio_reads_as_its_model_reads_the_same_document(
+    db: Gateway, user: str, symbols: Symbols
+) -> None:
+    # Allocations as an agent sends them (floats, integers, a decimal string with trailing
+    # zeros), an unpriced instrument, a price and a quantity with every digit their columns hold.
+    split = {"north_america": 33.33, "europe": 33.33, "asia": "33.340"}
+    priced, unpriced = symbols("R"), symbols("R")
+    run(
+        db,
+        UpsertInstruments(
+            instruments=[
+                _instrument(
+                    priced,
+                    price="99999999.9999",
+                    allocation_regions=split,
+                    allocation_sectors={"technology": 100},
+                    allocation_asset_class={"equity": 60.5, "fixed_income": 39.5},
+                ),
+                _instrument(unpriced, price=None),
+            ]
+        ),
+    )
+    run(db, UpsertUser(clerk_user_id=user, target_retirement_income=Decimal("1234567890.10")))
+    account = run(
+        db,
+        CreateAccount(
+            clerk_user_id=user,
+            account_name="Brokerage",
+            account_purpose="Long-term growth, ünïcödé",
+            cash_balance=Decimal("0.50"),
+            cash_interest=Decimal("0.0450"),
+        ),
+    )
+    for symbol, quantity in ((priced, "123456789012.12345678"), (unpriced, "0.00000001")):
+        run(
+            db,
+            UpsertPosition(
+                clerk_user_id=user, account_id=account.id, symbol=symbol, quantity=Decimal(quantity)
+            ),
+        )
+
+    portfolio = run(db, GetPortfolio(clerk_user_id=user))
+
+    session = db.session()
+    text = read_chunked_text(
+        lambda page: session._records(GET_PORTFOLIO, page), {"clerk_user_id": user}
+    )
+    assert text is not None
+    theirs = Portfolio.model_validate(loads_exact(text))
+    assert portfolio == theirs
+    # An allocation share is a jsonb number, read through its float: its value is exact (a share
+    # has at most 10 digits), its trailing zeros are not kept.
+    assert portfolio.instruments[priced].allocation_regions[Region.ASIA] == Decimal("33.34")
+    assert str(portfolio.instruments[priced].allocation_regions[Region.ASIA]) == "33.34"
+    assert str(theirs.instruments[priced].allocation_regions[Region.ASIA]) == "33.340"
+    # every instrument as GetInstruments answers it: the document names every column
+    listed = run(db, GetInstruments(symbols=[priced, unpriced]))
+    assert {i.symbol: i for i in listed.instruments} == portfolio.instruments
+    # a decimal column comes as its text: every digit and the column's scale
+    assert str(portfolio.accounts[0].cash_interest) == "0.0450"
+    assert str(portfolio.accounts[0].cash_balance) == "0.50"
+    assert str(portfolio.user.target_retirement_income) == "1234567890.10"
+    assert str(portfolio.instruments[priced].current_price) == "99999999.9999"
+    quantities = {p.symbol: str(p.quantity) for p in portfolio.accounts[0].positions}
+    assert quantities == {priced: "123456789012.12345678", unpriced: "1E-8"}

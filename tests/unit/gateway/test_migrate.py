@@ -103,7 +103,9 @@ class FakeDatabase:
     def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
         raise AssertionError("not used")
 
-    def chunked_document(self, sql: str, params: Params, model: type[M]) -> M | None:
+    def chunked_document(
+        self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
+    ) -> M | None:
         raise AssertionError("not used")
 
     def execute(self, sql: str, params: Params = None) -> int:

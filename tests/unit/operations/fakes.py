@@ -66,7 +66,12 @@ class FakeDb:
         return self.documents(sql, params, model)
 
     def chunked_document(
-        self, sql: str, params: Mapping[str, object] | None, model: type[M]
+        self,
+        sql: str,
+        params: Mapping[str, object] | None,
+        model: type[M],
+        *,
+        text_decimals: bool = False,
     ) -> M | None:
         return self.document(sql, params, model)
 
