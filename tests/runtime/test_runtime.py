@@ -12,6 +12,7 @@ from typing import Any, cast
 import pytest
 from alex_data.gateway import Gateway
 from alex_data.handler import build_handler
+from alex_data_dev.artifact import Artifact
 from alex_data_dev.local_data_api import LocalDataApi
 from alex_data_dev.runtime import Emulator, comparable
 from alex_data_dev.testing import LocalLambdaContext
@@ -90,3 +91,17 @@ def test_a_bad_event_is_answered_by_the_runtime_not_crashed(function: Emulator) 
     assert answer["ok"] is False
     assert answer["error"]["code"] == "ValidationError"
     assert "account_name: Field required" in answer["error"]["message"]
+
+
+def test_an_environment_without_a_cluster_completes_its_init_and_answers_why(
+    artifact: Artifact,
+) -> None:
+    # Given the function with no Data API configured (the init phase builds the client)
+    with Emulator(artifact) as unconfigured:
+        answer = unconfigured.invoke({"type": "GetUser", "clerk_user_id": "user_rt_nobody"})
+        # Then the init completed and said why there is no client, and the event is answered
+        assert unconfigured.init_duration_ms() is not None, unconfigured.log()
+        assert "the Data API client was not built at init" in unconfigured.log()
+        assert answer["ok"] is False
+        assert answer["error"]["code"] == "Internal"
+        assert "AURORA_CLUSTER_ARN" in answer["error"]["message"]

@@ -6,9 +6,10 @@ alex_data.tracing), with the cold-start metric counted after it (alex_data.metri
 EMF records). Nothing escapes: the function answers every failure of its own, and the stack
 itself is guarded the same way, so that a failure there still gets an answer.
 
-Importing this module builds the logger and a tracer (X-Ray only where tracing is on), and
-nothing that only some events need: the SQS machinery is imported on the first batch, an
-operation on its first event.
+Importing this module builds the logger and a tracer (X-Ray only where tracing is on), in a
+Lambda runtime also the Data API client (alex_data.snapstart.prepare_init), and nothing that only
+some events need: the SQS machinery is imported on the first batch, an operation on its first
+event.
 """
 
 from __future__ import annotations
@@ -81,3 +82,5 @@ def decorate(function: DataFunction) -> LambdaHandler:
 lambda_handler = build_handler(json_answers=True)
 # Under SnapStart, Lambda runs these before the snapshot and after each restore.
 snapstart.register()
+# In a Lambda runtime the init phase builds the Data API client (nowhere else: tests, tools).
+snapstart.prepare_init()
