@@ -263,8 +263,8 @@ def _stub_lambda(answer: bytes) -> Iterator[str]:
 
 def runtime_tier(env: dict[str, str], user: str) -> list[Ratio]:
     """The built artifact under the RIE against the minimal handler beside the same layer: the
-    INIT REPORT (the init phase: our imports; its imports and client), and INIT plus the first
-    invocation (ours builds its client then), alternating, INIT_RUNS cold starts each."""
+    INIT REPORT (the init phase: imports and the client, on both sides), and INIT plus the first
+    invocation, alternating, INIT_RUNS cold starts each."""
     from alex_data_dev.artifact import build
     from alex_data_dev.runtime import Emulator
 
