@@ -128,17 +128,20 @@ def _decimal(node: Schema, inner: Schema) -> Schema:
     native_bounds = all(bound == int(bound) and abs(bound) < 2**53 for bound in bounds.values())
     as_number = {key: int(value) for key, value in bounds.items()} if native_bounds else {}
     unbounded = {key: value for key, value in inner.items() if key not in as_number}
+    # An integer within the type's whole digits and bounds needs no digit count.
+    whole_number = {"gt": -limit, "lt": limit}
+    for key, value in as_number.items():
+        merge = {"gt": max, "lt": min}.get(key)
+        whole_number[key] = merge(whole_number[key], value) if merge else value
+    # Cheapest first; each choice accepts only what the type's own validator accepts, with the
+    # same value, so the order decides nothing but the time.
     choices: list[Any] = [
         core_schema.chain_schema(
-            [core_schema.str_schema(strict=True, pattern=text), unconstrained]
-        ),
-        core_schema.chain_schema(
             [
-                core_schema.int_schema(strict=True, gt=-limit, lt=limit),
-                {"type": "int", **as_number},
+                {"type": "int", "strict": True, **whole_number},
                 {key: value for key, value in unbounded.items() if key not in _DIGITS},
             ]
-        ),
+        )
     ]
     if digits < vocab.FLOAT_SIGNIFICANT_DIGITS:
         # A float becomes the decimal of its shortest repr, as `_exact_decimal` makes it, whose
@@ -147,6 +150,9 @@ def _decimal(node: Schema, inner: Schema) -> Schema:
         choices.append(
             core_schema.chain_schema([{"type": "float", "strict": True, **as_number}, unbounded])
         )
+    choices.append(
+        core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=text), unconstrained])
+    )
     choices.append({**node, "schema": inner})
     return core_schema.union_schema(choices, mode="left_to_right")
 
