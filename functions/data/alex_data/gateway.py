@@ -34,6 +34,7 @@ from alex_schemas.errors import ValidationFailedError
 from alex_schemas.limits import DATA_API_REQUEST_BYTES
 from botocore.exceptions import BotoCoreError, ClientError
 
+from alex_data import collector
 from alex_data.rds_data import DataApiClient, data_api_client_factory
 from alex_data.session import Session
 from alex_data.settings import Settings, get_settings
@@ -283,6 +284,7 @@ def _check_request_size(request: ExecuteStatementRequestTypeDef) -> None:
 @lru_cache(maxsize=1)
 def get_gateway() -> Gateway:
     """The gateway of this container: settings validated and the client built on first use."""
-    settings = get_settings()
-    new_client = data_api_client_factory()
-    return Gateway.from_settings(new_client(), settings, renew=new_client)
+    with collector.paused():  # botocore's import, service model and client: long-lived
+        settings = get_settings()
+        new_client = data_api_client_factory()
+        return Gateway.from_settings(new_client(), settings, renew=new_client)

@@ -14,24 +14,28 @@ event.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, cast
+from alex_data import collector
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+# The imports build long-lived objects only (alex_data.collector).
+with collector.paused():
+    from collections.abc import Callable
+    from typing import Any, cast
 
-from alex_data import snapstart
-from alex_data.gateway import get_gateway
-from alex_data.invocation import (
-    Database,
-    DataFunction,
-    Dispatcher,
-    internal_error,
-    is_sqs_batch,
-    reportable,
-)
-from alex_data.logs import logger
-from alex_data.metrics import count_cold_start
-from alex_data.tracing import tracer
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from alex_data import snapstart
+    from alex_data.gateway import get_gateway
+    from alex_data.invocation import (
+        Database,
+        DataFunction,
+        Dispatcher,
+        internal_error,
+        is_sqs_batch,
+        reportable,
+    )
+    from alex_data.logs import logger
+    from alex_data.metrics import count_cold_start
+    from alex_data.tracing import tracer
 
 __all__ = ["build_handler", "decorate", "lambda_handler"]
 

@@ -36,6 +36,8 @@ from collections.abc import Mapping
 
 from alex_schemas.errors import DataError
 
+from alex_data import collector
+
 __all__ = ["after_restore", "prepare_init", "prepare_snapshot", "register"]
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,11 @@ def _build_gateway(when: str) -> None:
 
 def prepare_snapshot() -> None:
     """Before the snapshot: import and build what the first event of any kind would."""
+    with collector.paused():  # all of it lives as long as the snapshot's environments
+        _build_everything()
+
+
+def _build_everything() -> None:
     from alex_schemas.events import EVENT_TYPES, data_event_adapter
 
     from alex_data import sqs_batch

@@ -4,6 +4,7 @@ what they would be in a new Lambda environment."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,6 +68,59 @@ def test_importing_the_schemas_builds_no_validator_and_no_parametrised_model() -
     assert found["count"] > 40
     assert found["built"] == []
     assert found["parametrised"] == []
+
+
+# Counts the collector's passes from here on (gc.callbacks sees each start).
+_COUNT_COLLECTIONS = """
+import gc
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info))
+"""
+
+
+def test_importing_the_handler_runs_no_collection_and_freezes_what_it_built(
+    tmp_path: Path,
+) -> None:
+    # Given compiled bytecode, as Lambda runs it (compiling a module allocates, before it runs)
+    compiled = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(tmp_path)}
+    _fresh("import alex_data.handler", **compiled)
+    # When the handler is imported, in an interpreter that collects as usual
+    program = (
+        _COUNT_COLLECTIONS
+        + "import alex_data.handler\n"
+        + "out = [len(collections), gc.isenabled(), gc.get_freeze_count()]\n"
+    )
+    collections, enabled, frozen = _fresh(program, **compiled)["out"]
+    # Then the collector did not run during the import, and runs again after it, over what
+    # the invocations allocate only: the import's objects are frozen
+    assert collections == 0
+    assert enabled is True
+    assert frozen > 20_000
+
+
+def test_building_the_gateway_runs_no_collection(tmp_path: Path) -> None:
+    # Given a handler imported, When the first event builds the gateway (botocore's import,
+    # the service model, the client)
+    program = (
+        "import alex_data.handler\n"
+        + _COUNT_COLLECTIONS
+        + "from alex_data.gateway import get_gateway\n"
+        + "frozen = gc.get_freeze_count()\n"
+        + "get_gateway()\n"
+        + "out = [len(collections), gc.isenabled(), gc.get_freeze_count() - frozen]\n"
+    )
+    env = {
+        "AURORA_CLUSTER_ARN": "arn:aws:rds:us-east-1:123456789012:cluster:c",
+        "AURORA_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    compiled = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(tmp_path)}
+    _fresh(program, **env, **compiled)
+    collections, enabled, frozen = _fresh(program, **env, **compiled)["out"]
+    # Then no collection ran while it was built, and what it built is frozen
+    assert collections == 0
+    assert enabled is True
+    assert frozen > 10_000
 
 
 def test_a_direct_invoke_loads_its_operation_only() -> None:

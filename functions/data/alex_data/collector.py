@@ -1,0 +1,32 @@
+"""The cyclic garbage collector while the function builds what lives as long as its environment.
+
+A cold start allocates a few hundred thousand objects (the modules and classes imported, the
+models' validators, botocore's service model and client) and next to no cyclic garbage, so the
+collector's passes over them during init free nothing: about 20 ms of a 250 ms cold start here.
+Init steps run under `paused()`: no collection while they run, then what they built is frozen
+(`gc.freeze`: left out of every later collection) and collection resumes for what invocations
+allocate.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["paused"]
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """No collection inside; on the way out, what was built is frozen and collection resumes
+    (if it was on: a caller that turned it off keeps it off)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            # Enabling without freezing would make the next allocation collect everything built.
+            gc.freeze()
+            gc.enable()
