@@ -210,11 +210,15 @@ def _array_value(array: Mapping[str, Any]) -> list[object]:
     return []
 
 
-def decode_documents(records: Sequence[Record], model: type[M]) -> list[M]:
-    """Each record is one json/jsonb column: one document, validated as `model`.
+def decode_documents(
+    records: Sequence[Record], model: type[M], *, text_decimals: bool = False
+) -> list[M]:
+    """Each record is one json/jsonb column: one document, validated as `model` (straight from
+    its text where every decimal is a JSON string: `text_decimals`).
 
     A NULL document (an aggregate over no rows) is skipped, so `document()` answers None.
     """
+    decode = decode_text_decimals_document if text_decimals else decode_document
     decoded: list[M] = []
     for record in records:
         if len(record) != 1:
@@ -226,7 +230,7 @@ def decode_documents(records: Sequence[Record], model: type[M]) -> list[M]:
             continue
         if not isinstance(text, str):
             raise InternalError(f"a document column must be json text, not {type(text).__name__}")
-        decoded.append(decode_document(text, model))
+        decoded.append(decode(text, model))
     return decoded
 
 

@@ -122,7 +122,7 @@ class DataFunction:
             logger.exception("unexpected failure reading the event")
             count_invocation()
             return internal_error(context)
-        job_id = getattr(parsed, "job_id", None)
+        job_id = _job_id(parsed)
         if job_id is not None:
             logger.set_correlation_id(str(job_id))
         try:
@@ -171,7 +171,7 @@ class DataFunction:
 
         message_id = record.message_id
         event = record_event(record.raw_event)
-        job_id = getattr(event, "job_id", None)
+        job_id = _job_id(event)
         logger.set_correlation_id(str(job_id) if job_id is not None else message_id)
         logger.append_keys(message_id=message_id)
         try:
@@ -204,6 +204,13 @@ class DataFunction:
         finally:
             latency_ms = (time.perf_counter() - start) * 1000
             event_metrics(event_type, latency_ms, code, records=records)
+
+
+def _job_id(event: DataEvent) -> object:
+    """The event's `job_id`, None for an event without one. A model's fields are its `__dict__`;
+    `getattr` with a default would go through pydantic's `__getattr__` and an AttributeError
+    for every event without the field (~2 us)."""
+    return vars(event).get("job_id")
 
 
 def _parse_direct(event: Any) -> DataEvent:

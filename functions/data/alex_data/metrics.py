@@ -44,24 +44,27 @@ NAMESPACE = "Alex"
 _INVALID = "Invalid"
 
 Dimensions = tuple[tuple[str, str], ...]
-Metrics = tuple[tuple[str, MetricUnit], ...]
+# (name, unit): the unit's CloudWatch name, not the enum (these tuples are hashed on every write).
+Metrics = tuple[tuple[str, str], ...]
 # A metric directive: the names of its dimensions, and its metrics.
 Directive = tuple[tuple[str, ...], Metrics]
 
+_COUNT = MetricUnit.Count.value
+_MILLISECONDS = MetricUnit.Milliseconds.value
 _EVENT: Directive = (
     ("event_type", "service"),
     (
-        ("Events", MetricUnit.Count),
-        ("Latency", MetricUnit.Milliseconds),
-        ("Errors", MetricUnit.Count),
+        ("Events", _COUNT),
+        ("Latency", _MILLISECONDS),
+        ("Errors", _COUNT),
     ),
 )
-_RECORDS: Directive = (("service",), (("Records", MetricUnit.Count),))
+_RECORDS: Directive = (("service",), (("Records", _COUNT),))
 _BATCH: Directive = (
     ("service",),
-    (("Records", MetricUnit.Count), ("RecordFailures", MetricUnit.Count)),
+    (("Records", _COUNT), ("RecordFailures", _COUNT)),
 )
-_COLD_START: Directive = (("function_name", "service"), (("ColdStart", MetricUnit.Count),))
+_COLD_START: Directive = (("function_name", "service"), (("ColdStart", _COUNT),))
 
 _compact = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -84,7 +87,7 @@ def _record_parts(
         {
             "Namespace": NAMESPACE,
             "Dimensions": [list(names)],
-            "Metrics": [{"Name": name, "Unit": unit.value} for name, unit in metrics],
+            "Metrics": [{"Name": name, "Unit": unit} for name, unit in metrics],
         }
         for names, metrics in directives
     ]

@@ -46,11 +46,15 @@ class Session:
         self._deadline = deadline
         self._transaction_id = transaction_id
 
-    def documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
-        return decode_documents(self._records(sql, params), model)
+    def documents(
+        self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
+    ) -> list[M]:
+        return decode_documents(self._records(sql, params), model, text_decimals=text_decimals)
 
-    def document(self, sql: str, params: Params, model: type[M]) -> M | None:
-        found = self.documents(sql, params, model)
+    def document(
+        self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
+    ) -> M | None:
+        found = self.documents(sql, params, model, text_decimals=text_decimals)
         return found[0] if found else None
 
     def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]:

@@ -89,14 +89,18 @@ class FakeDatabase:
         self.statements: list[str] = []
         self.transactions = 0
 
-    def documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
+    def documents(
+        self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
+    ) -> list[M]:
         assert params is not None
         version = int(str(params["version"]))
         if version in self.recorded:
             return [model.model_validate({"version": version, "checksum": self.recorded[version]})]
         return []
 
-    def document(self, sql: str, params: Params, model: type[M]) -> M | None:
+    def document(
+        self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
+    ) -> M | None:
         found = self.documents(sql, params, model)
         return found[0] if found else None
 

@@ -130,7 +130,7 @@ def test_a_direct_invoke_loads_its_operation_only() -> None:
         + "from alex_data.handler import build_handler\n"
         + "class Empty:\n"
         + "    def session(self, seconds): return self\n"
-        + "    def document(self, sql, params, model): return None\n"
+        + "    def document(self, sql, params, model, **how): return None\n"
         + "handler = build_handler(database=Empty)\n"
         + "out = handler({'type': 'GetUser', 'clerk_user_id': 'u'}, Context())\n"
     )

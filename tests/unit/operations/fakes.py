@@ -53,10 +53,24 @@ class FakeDb:
 
     # --- SqlRunner ----------------------------------------------------------------------
 
-    def documents(self, sql: str, params: Mapping[str, object] | None, model: type[M]) -> list[M]:
+    def documents(
+        self,
+        sql: str,
+        params: Mapping[str, object] | None,
+        model: type[M],
+        *,
+        text_decimals: bool = False,
+    ) -> list[M]:
         return [model.model_validate(doc) for doc in self._answer(sql, params)]
 
-    def document(self, sql: str, params: Mapping[str, object] | None, model: type[M]) -> M | None:
+    def document(
+        self,
+        sql: str,
+        params: Mapping[str, object] | None,
+        model: type[M],
+        *,
+        text_decimals: bool = False,
+    ) -> M | None:
         doc = self._answer(sql, params)
         return None if doc is None else model.model_validate(doc)
 

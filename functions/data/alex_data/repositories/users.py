@@ -8,6 +8,9 @@ from alex_schemas.results import UserView
 
 from alex_data.sql_runner import SqlRunner
 
+# Both statements answer the row with its decimal as numeric's text (a JSON string), so the
+# document is validated natively, straight from the text (`text_decimals`).
+#
 # Insert, or update only the fields present in :fields (jsonb_populate_record over the stored
 # row keeps the others). On insert an absent target takes the seed's default, spelt out again
 # here because a default cannot be asked for conditionally inside an INSERT ... SELECT.
@@ -33,11 +36,16 @@ ON CONFLICT (clerk_user_id) DO UPDATE SET (
            r.asset_class_targets, r.region_targets
     FROM jsonb_populate_record(u, CAST(:fields AS jsonb)) AS r
 )
-RETURNING to_jsonb(u)
+RETURNING to_jsonb(u) || jsonb_build_object(
+    'target_retirement_income', u.target_retirement_income::text
+)
 """
 
 GET_USER = """
-SELECT to_jsonb(u) FROM users AS u WHERE u.clerk_user_id = :clerk_user_id
+SELECT to_jsonb(u) || jsonb_build_object(
+    'target_retirement_income', u.target_retirement_income::text
+)
+FROM users AS u WHERE u.clerk_user_id = :clerk_user_id
 """
 
 # The columns UpsertUser may set (the rest belong to the database).
@@ -61,11 +69,16 @@ class UserRepository:
         # None means "keep what is stored", so only the fields given travel.
         fields = event.model_dump(include=set(_USER_FIELDS), exclude_none=True)
         user = self._db.document(
-            UPSERT_USER, {"clerk_user_id": event.clerk_user_id, "fields": fields}, UserView
+            UPSERT_USER,
+            {"clerk_user_id": event.clerk_user_id, "fields": fields},
+            UserView,
+            text_decimals=True,
         )
         if user is None:  # an upsert always returns its row
             raise InternalError("the user upsert returned no row")
         return user
 
     def get(self, clerk_user_id: str) -> UserView | None:
-        return self._db.document(GET_USER, {"clerk_user_id": clerk_user_id}, UserView)
+        return self._db.document(
+            GET_USER, {"clerk_user_id": clerk_user_id}, UserView, text_decimals=True
+        )
