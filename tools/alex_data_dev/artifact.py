@@ -54,7 +54,7 @@ class Artifact:
     handler: str
     memory_mb: int
     timeout_s: int
-    environment: dict[str, str]  # the template's literal variables (intrinsics left out)
+    environment: dict[str, str]  # the template's variables at its parameters' defaults
 
 
 def host_architecture() -> str:
@@ -174,16 +174,79 @@ def load(build_dir: Path, architecture: str) -> Artifact:
         **globals_.get("Environment", {}).get("Variables", {}),
         **function.get("Environment", {}).get("Variables", {}),
     }
+    resolve = _Defaults(template).resolve
     return Artifact(
         build_dir=build_dir,
         architecture=architecture,
         function_dir=build_dir / str(function["CodeUri"]),
         layer_dir=build_dir / str(layer["ContentUri"]) / "python",
         handler=str(function["Handler"]),
-        memory_mb=int(function.get("MemorySize", 128)),
-        timeout_s=int(function.get("Timeout", 3)),
-        environment={k: str(v) for k, v in variables.items() if isinstance(v, str | int)},
+        memory_mb=int(resolve(function.get("MemorySize", 128))),
+        timeout_s=int(resolve(function.get("Timeout", 3))),
+        environment={
+            name: str(value)
+            for name, value in ((k, resolve(v)) for k, v in variables.items())
+            if isinstance(value, str | int)
+        },
     )
+
+
+_UNRESOLVED = object()
+
+
+class _Defaults:
+    """A template's values as a deploy with every parameter at its default would have them:
+    `Ref` to a parameter, `Fn::If` on the template's conditions (`Fn::Equals`, `Fn::Not`,
+    `Fn::And`, `Fn::Or`, `Condition`). Anything else (a resource's attribute, a pseudo
+    parameter) resolves to `_UNRESOLVED`, and a variable of that value is left out: the caller
+    supplies it (the emulator's overrides), as it supplied the Data API's endpoint and ARNs."""
+
+    def __init__(self, template: dict[str, Any]) -> None:
+        self._parameters = {
+            name: spec["Default"]
+            for name, spec in template.get("Parameters", {}).items()
+            if "Default" in spec
+        }
+        self._conditions: dict[str, Any] = template.get("Conditions", {})
+
+    def resolve(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        if len(value) != 1:
+            return _UNRESOLVED
+        ((function, argument),) = value.items()
+        if function == "Ref":
+            return self._parameters.get(argument, _UNRESOLVED)
+        if function == "Fn::If":
+            condition, when_true, when_false = argument
+            holds = self._condition(condition)
+            if holds is _UNRESOLVED:
+                return _UNRESOLVED
+            return self.resolve(when_true if holds else when_false)
+        return _UNRESOLVED
+
+    def _condition(self, name: str) -> Any:
+        return self._holds(self._conditions.get(name, _UNRESOLVED))
+
+    def _holds(self, condition: Any) -> Any:
+        if not isinstance(condition, dict) or len(condition) != 1:
+            return _UNRESOLVED
+        ((function, argument),) = condition.items()
+        if function == "Condition":
+            return self._condition(argument)
+        if function == "Fn::Equals":
+            left, right = (self.resolve(side) for side in argument)
+            if _UNRESOLVED in (left, right):
+                return _UNRESOLVED
+            return str(left) == str(right)
+        if function not in ("Fn::Not", "Fn::And", "Fn::Or"):
+            return _UNRESOLVED
+        parts = [self._holds(part) for part in argument]
+        if _UNRESOLVED in parts:
+            return _UNRESOLVED
+        if function == "Fn::Not":
+            return not parts[0]
+        return all(parts) if function == "Fn::And" else any(parts)
 
 
 # ---------------------------------------------------------------------------- checks
