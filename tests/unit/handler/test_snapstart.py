@@ -74,7 +74,7 @@ def test_the_snapshot_holds_every_operation_validator_and_the_client() -> None:
     assert snapshot["sqs"] is True
     assert snapshot["built"] is True
     assert snapshot["gateway"] == 1
-    assert snapshot["document_validators"] == 1  # GetPortfolio's
+    assert snapshot["document_validators"] == 2  # GetPortfolio's and the users'
     # and a restored copy draws its own random numbers through a client of its own
     assert found["reseeded"] is True
     assert found["new_client"] is True

@@ -6,6 +6,7 @@ from alex_schemas.errors import InternalError
 from alex_schemas.events import UpsertUser
 from alex_schemas.results import UserView
 
+from alex_data.document_validators import document_validator
 from alex_data.sql_runner import SqlRunner
 
 # Both statements answer the row with its decimal as numeric's text (a JSON string), so the
@@ -58,6 +59,11 @@ _USER_FIELDS = frozenset(
         "region_targets",
     }
 )
+
+
+# Built with the module, as GetPortfolio's: SnapStart's init (which imports every operation)
+# puts it in the snapshot rather than leaving it to the first GetUser or UpsertUser.
+document_validator(UserView)
 
 
 class UserRepository:
