@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, overload
 
+from alex_schemas import collector
 from alex_schemas.errors import ValidationFailedError
 from alex_schemas.limits import DATA_API_REQUEST_BYTES
 from botocore.exceptions import BotoCoreError, ClientError
 
-from alex_data import collector
 from alex_data.rds_data import DataApiClient, data_api_client_factory
 from alex_data.session import Session
 from alex_data.settings import Settings, get_settings

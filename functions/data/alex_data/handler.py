@@ -14,9 +14,9 @@ event.
 
 from __future__ import annotations
 
-from alex_data import collector
+from alex_schemas import collector
 
-# The imports build long-lived objects only (alex_data.collector).
+# The imports build long-lived objects only (alex_schemas.collector).
 with collector.paused():
     from collections.abc import Callable
     from typing import Any, cast

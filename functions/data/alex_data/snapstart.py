@@ -34,9 +34,8 @@ import os
 import random
 from collections.abc import Mapping
 
+from alex_schemas import collector
 from alex_schemas.errors import DataError
-
-from alex_data import collector
 
 __all__ = ["after_restore", "prepare_init", "prepare_snapshot", "register"]
 

@@ -7,57 +7,61 @@ vocabularies. `alex_schemas.client` (boto3) and `alex_schemas.sqs`
 (Powertools) are imported only by those who need them.
 """
 
-from typing import TYPE_CHECKING
+from alex_schemas import collector
 
-from alex_schemas import events
-from alex_schemas.analysis import PortfolioAnalysis, RebalanceRecommendation, Trade
-from alex_schemas.envelope import ErrorEnvelope, OkEnvelope, parse_envelope
-from alex_schemas.errors import (
-    ConflictError,
-    DataError,
-    ErrorCode,
-    ErrorInfo,
-    InternalError,
-    NotFoundError,
-    UnavailableError,
-    ValidationFailedError,
-)
-from alex_schemas.events import *  # noqa: F403  (the events, listed once: their union)
-from alex_schemas.payloads import (
-    ChartDataPoint,
-    ChartsPayload,
-    ChartSpec,
-    ReportPayload,
-    RetirementPayload,
-    SummaryPayload,
-)
-from alex_schemas.results import (
-    AccountView,
-    Deleted,
-    InstrumentList,
-    InstrumentPage,
-    InstrumentsUpserted,
-    InstrumentView,
-    JobPage,
-    JobSummary,
-    JobView,
-    Portfolio,
-    PortfolioAccount,
-    PortfolioPosition,
-    PositionView,
-    PricesUpdated,
-    Result,
-    UserView,
-)
-from alex_schemas.vocab import (
-    AccountType,
-    AssetClass,
-    InstrumentType,
-    JobStatus,
-    JobType,
-    Region,
-    Sector,
-)
+# The models imported live as long as the process (alex_schemas.collector).
+with collector.paused():
+    from typing import TYPE_CHECKING
+
+    from alex_schemas import events
+    from alex_schemas.analysis import PortfolioAnalysis, RebalanceRecommendation, Trade
+    from alex_schemas.envelope import ErrorEnvelope, OkEnvelope, parse_envelope
+    from alex_schemas.errors import (
+        ConflictError,
+        DataError,
+        ErrorCode,
+        ErrorInfo,
+        InternalError,
+        NotFoundError,
+        UnavailableError,
+        ValidationFailedError,
+    )
+    from alex_schemas.events import *  # noqa: F403  (the events, listed once: their union)
+    from alex_schemas.payloads import (
+        ChartDataPoint,
+        ChartsPayload,
+        ChartSpec,
+        ReportPayload,
+        RetirementPayload,
+        SummaryPayload,
+    )
+    from alex_schemas.results import (
+        AccountView,
+        Deleted,
+        InstrumentList,
+        InstrumentPage,
+        InstrumentsUpserted,
+        InstrumentView,
+        JobPage,
+        JobSummary,
+        JobView,
+        Portfolio,
+        PortfolioAccount,
+        PortfolioPosition,
+        PositionView,
+        PricesUpdated,
+        Result,
+        UserView,
+    )
+    from alex_schemas.vocab import (
+        AccountType,
+        AssetClass,
+        InstrumentType,
+        JobStatus,
+        JobType,
+        Region,
+        Sector,
+    )
 
 __all__ = [
     "AccountType",

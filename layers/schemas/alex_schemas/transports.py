@@ -16,8 +16,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Final, Protocol, TypeGuard
 
+from alex_schemas import collector
 from alex_schemas.errors import DataError, InternalError, UnavailableError, ValidationFailedError
 from alex_schemas.limits import LAMBDA_SYNC_PAYLOAD_BYTES, SQS_MESSAGE_BYTES
 
@@ -127,17 +129,18 @@ class LambdaTransport:
 
     def _client(self) -> LambdaClient:
         if self._lambda is None:
-            from botocore.config import Config
+            with _building():
+                from botocore.config import Config
 
-            # botocore's 60 s read timeout would give up on (and, retrying, invoke again) a
-            # function still working; Lambda's own timeout (at most 900 s) bounds the wait.
-            config = Config(
-                read_timeout=905,
-                connect_timeout=5,
-                tcp_keepalive=True,
-                retries={"mode": "standard", "total_max_attempts": 3},
-            )
-            client = _session().create_client("lambda", config=config)
+                # botocore's 60 s read timeout would give up on (and, retrying, invoke again) a
+                # function still working; Lambda's own timeout (at most 900 s) bounds the wait.
+                config = Config(
+                    read_timeout=905,
+                    connect_timeout=5,
+                    tcp_keepalive=True,
+                    retries={"mode": "standard", "total_max_attempts": 3},
+                )
+                client = _session().create_client("lambda", config=config)
             if not _is_lambda(client):
                 raise InternalError(_wrong_client("lambda", client))
             self._lambda = client
@@ -193,7 +196,8 @@ class SqsTransport:
 
     def _client(self) -> SQSClient:
         if self._sqs is None:
-            client = _session().create_client("sqs")
+            with _building():
+                client = _session().create_client("sqs")
             if not _is_sqs(client):
                 raise InternalError(_wrong_client("sqs", client))
             self._sqs = client
@@ -208,6 +212,14 @@ def _session() -> Session:
     from botocore.session import get_session
 
     return get_session()
+
+
+def _building() -> AbstractContextManager[None]:
+    """Around building a client: the process's first (botocore's import, its session and
+    loaders, all kept for the process) runs with collection paused (alex_schemas.collector).
+    Later ones, as in a server making a client per request, collect as usual: freezing there
+    would keep the garbage of the requests before."""
+    return nullcontext() if _session.cache_info().currsize else collector.paused()
 
 
 # botocore's stubs type every client as BaseClient; its service model says which one it is.

@@ -123,6 +123,32 @@ def test_building_the_gateway_runs_no_collection(tmp_path: Path) -> None:
     assert frozen > 10_000
 
 
+def test_an_agents_import_and_first_client_run_no_collection(tmp_path: Path) -> None:
+    # Given compiled bytecode, When an agent imports the layer and its DataClient builds the
+    # process's first Lambda client, then a second DataClient builds another
+    program = (
+        _COUNT_COLLECTIONS
+        + "import alex_schemas\n"
+        + "from alex_schemas.client import DataClient\n"
+        + "imported = len(collections)\n"
+        + "DataClient('f')._calls._client()\n"
+        + "first = len(collections) - imported\n"
+        + "frozen = gc.get_freeze_count()\n"
+        + "DataClient('f')._calls._client()\n"
+        + "out = [imported, first, gc.isenabled(), gc.get_freeze_count() - frozen]\n"
+    )
+    compiled = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(tmp_path)}
+    _fresh(program, AWS_DEFAULT_REGION="us-east-1", **compiled)
+    imported, first, enabled, frozen_by_second = _fresh(
+        program, AWS_DEFAULT_REGION="us-east-1", **compiled
+    )["out"]
+    # Then neither the import nor the first client ran the collector; the second client, built
+    # from the kept session, froze nothing (a server making clients keeps collecting)
+    assert (imported, first) == (0, 0)
+    assert enabled is True
+    assert frozen_by_second <= 0
+
+
 def test_a_direct_invoke_loads_its_operation_only() -> None:
     # Given a handler over a database that holds no user
     program = (

@@ -1,5 +1,5 @@
 """The cyclic collector during init: no collection while an init step runs, what it built
-frozen afterwards, collection on again (alex_data.collector)."""
+frozen afterwards, collection on again (alex_schemas.collector)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import gc
 from collections.abc import Iterator
 
 import pytest
-from alex_data import collector
+from alex_schemas import collector
 
 
 def _collectable(built: list[list[int]]) -> bool:

@@ -1,11 +1,13 @@
-"""The cyclic garbage collector while the function builds what lives as long as its environment.
+"""The cyclic garbage collector while a cold start builds what lives as long as its process.
 
 A cold start allocates a few hundred thousand objects (the modules and classes imported, the
 models' validators, botocore's service model and client) and next to no cyclic garbage, so the
-collector's passes over them during init free nothing: about 20 ms of a 250 ms cold start here.
-Init steps run under `paused()`: no collection while they run, then what they built is frozen
-(`gc.freeze`: left out of every later collection) and collection resumes for what invocations
-allocate.
+collector's passes over them free nothing: about 20 ms of a 250 ms cold start, the function's or
+an agent's. Those steps run under `paused()`: no collection while they run, then what they built
+is frozen (`gc.freeze`: left out of every later collection) and collection resumes for what
+invocations allocate. The layer pauses for its own import and its first AWS client
+(`alex_schemas.transports`); the function for its handler's import, its Data API client and
+the SnapStart preparation.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ __all__ = ["paused"]
 @contextmanager
 def paused() -> Iterator[None]:
     """No collection inside; on the way out, what was built is frozen and collection resumes
-    (if it was on: a caller that turned it off keeps it off)."""
+    (if it was on: a caller that turned it off, or an enclosing `paused()`, keeps it off)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
