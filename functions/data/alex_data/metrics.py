@@ -17,6 +17,7 @@ outside the Data API call (the figures are in the closing note of issue 15).
 from __future__ import annotations
 
 import json
+import sys
 import time
 from functools import cache
 
@@ -44,6 +45,7 @@ NAMESPACE = "Alex"
 _INVALID = "Invalid"
 
 Dimensions = tuple[tuple[str, str], ...]
+Metadata = tuple[tuple[str, str], ...]
 # (name, unit): the unit's CloudWatch name, not the enum (these tuples are hashed on every write).
 Metrics = tuple[tuple[str, str], ...]
 # A metric directive: the names of its dimensions, and its metrics.
@@ -77,12 +79,12 @@ def _enabled() -> bool:
 
 
 @cache
-def _record_parts(
-    dimensions: Dimensions, directives: tuple[Directive, ...]
-) -> tuple[str, tuple[str, ...]]:
-    """What a record of these dimension values and directives always says, as JSON: the part
-    after the timestamp, and each metric's key. A few dozen of these exist at most: dimension
-    values are event type names, the service and the function's name."""
+def _record_template(
+    dimensions: Dimensions, directives: tuple[Directive, ...], metadata: Metadata
+) -> str:
+    """A record of these dimensions, directives and metadata as one %-template: the timestamp,
+    then each metric's value in the directives' order. A few dozen exist at most: dimension
+    values are event type names, the service and the function's name; metadata an error code."""
     listed = [
         {
             "Namespace": NAMESPACE,
@@ -91,24 +93,25 @@ def _record_parts(
         }
         for names, metrics in directives
     ]
-    head = ',"CloudWatchMetrics":' + _compact(listed) + "}," + _compact(dict(dimensions))[1:-1]
-    keys = tuple(f",{_compact(name)}:[" for _, metrics in directives for name, _ in metrics)
-    return head, keys
+    static = _compact({**dict(dimensions), **dict(metadata)})[1:-1].replace("%", "%%")
+    directive = _compact(listed).replace("%", "%%")
+    names = [_compact(name).replace("%", "%%") for _, metrics in directives for name, _ in metrics]
+    numbers = "".join(f",{name}:[%r]" for name in names)
+    return f'{{"_aws":{{"Timestamp":%d,"CloudWatchMetrics":{directive}}},{static}{numbers}}}\n'
 
 
 def _write(
     dimensions: Dimensions,
     directives: tuple[Directive, ...],
     values: tuple[float, ...],
-    metadata: str = "",
+    metadata: Metadata = (),
 ) -> None:
-    """One EMF record on stdout, where Lambda sends it to CloudWatch Logs (one line); the values
-    in the order of the directives' metrics."""
+    """One EMF record on stdout, where Lambda sends it to CloudWatch Logs (one line, one write);
+    the values in the order of the directives' metrics."""
     if not _enabled():
         return
-    head, keys = _record_parts(dimensions, directives)
-    numbers = "".join(f"{key}{float(value)!r}]" for key, value in zip(keys, values, strict=True))
-    print(f'{{"_aws":{{"Timestamp":{int(time.time() * 1000)}{head}{metadata}{numbers}}}')
+    template = _record_template(dimensions, directives, metadata)
+    sys.stdout.write(template % (int(time.time() * 1000), *map(float, values)))
 
 
 def event_metrics(
@@ -117,7 +120,7 @@ def event_metrics(
     """One EMF record for one event: a batch may mix event types, and a dimension value holds
     for every metric of its record. A direct invoke's one event also carries the invocation's
     `Records` (`records`), in a directive of its own: one record per invocation."""
-    metadata = "" if code is None else f',"error_code":{_compact(str(code))}'
+    metadata: Metadata = () if code is None else (("error_code", str(code)),)
     values: tuple[float, ...] = (1, round(latency_ms, 3), 0 if code is None else 1)
     directives: tuple[Directive, ...] = (_EVENT,)
     if records is not None:

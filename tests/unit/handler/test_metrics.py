@@ -135,3 +135,14 @@ def test_powertools_switch_turns_every_record_off(
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     _handler()(GET_USER, LocalLambdaContext())
     assert _records(capsys.readouterr().out) == []
+
+
+def test_a_value_is_written_as_it_is_whatever_its_characters(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The records are written from templates: a value's own "%" or quote is not one of theirs
+    monkeypatch.setattr(metrics, "_cold", True)
+    metrics.count_cold_start(LocalLambdaContext(function_name='f%d-"%s"'))
+    (record,) = _records(capsys.readouterr().out)
+    assert record["function_name"] == 'f%d-"%s"'
+    assert record["ColdStart"] == [1.0]
