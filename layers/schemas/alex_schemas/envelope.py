@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, JsonValue
+from pydantic import BaseModel, JsonValue, ValidationError
 
 from alex_schemas.errors import (
     ANSWER_CONFIG,
@@ -22,6 +22,7 @@ from alex_schemas.errors import (
 from alex_schemas.results import Result
 
 __all__ = [
+    "NATIVE_READ_BYTES",
     "Envelope",
     "ErrorCode",
     "ErrorEnvelope",
@@ -34,6 +35,12 @@ __all__ = [
 ]
 
 R = TypeVar("R", bound=Result)
+
+# An answer this large or larger is read in one native pass: building that validator costs
+# ~1.5 ms once per result type (a cold start pays it on its first such answer), and reading
+# ~0.02 ms less per KiB of answer pays it back within a few answers; a smaller answer is read by
+# the model's own validator (a GetUser's: 60 us against 30 us).
+NATIVE_READ_BYTES = 16 * 1024
 
 
 class OkEnvelope(BaseModel, Generic[R]):
@@ -82,6 +89,10 @@ def parse_envelope(
     """
     data: Any = payload
     if isinstance(payload, str | bytes | bytearray):
+        if len(payload) >= NATIVE_READ_BYTES:
+            read = _read_natively(payload, result_model)
+            if read is not None:
+                return read
         try:
             data = json.loads(payload)
         except ValueError as exc:
@@ -91,3 +102,19 @@ def parse_envelope(
     if data["ok"]:
         return OkEnvelope[result_model].model_validate(data)  # type: ignore[valid-type]
     return ErrorEnvelope.model_validate(data)
+
+
+def _read_natively(payload: str | bytes | bytearray, result_model: type[R]) -> OkEnvelope[R] | None:
+    """The ok envelope read straight from its text in one native pass
+    (`alex_schemas.json_validators`, which accepts and reads exactly what the models do); None for
+    anything else, which `parse_envelope` reads again for the answer or the error it has always
+    had."""
+    from alex_schemas.json_validators import json_validator
+
+    try:
+        read: OkEnvelope[R] = json_validator(
+            OkEnvelope[result_model]  # type: ignore[valid-type]
+        ).validate_json(payload)
+    except ValidationError:
+        return None
+    return read
