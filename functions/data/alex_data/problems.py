@@ -9,7 +9,6 @@ with the closest event type or the list of them, never with the value itself.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import Any, Final
@@ -55,6 +54,8 @@ def unknown_event_type(value: object) -> str:
     if value is None:
         return f"a `type` is required: one of {', '.join(names)}"
     if isinstance(value, str) and len(value) <= 64:
+        import difflib  # for a mistyped type only: not part of a cold start's imports
+
         folded = {name.lower(): name for name in names}
         close = folded.get(value.lower().replace("_", "").replace("-", "")) or next(
             iter(difflib.get_close_matches(value, names, n=1, cutoff=0.8)), None

@@ -46,6 +46,8 @@ def test_importing_the_handler_loads_no_tracing_sqs_or_operation_code() -> None:
     assert _loaded(modules, "alex_data.operations") == []
     assert _loaded(modules, "alex_data.repositories") == []
     assert _loaded(modules, "boto3") == []
+    # nor what only a refused event needs
+    assert _loaded(modules, "difflib") == []
 
 
 def test_importing_the_schemas_builds_no_validator_and_no_parametrised_model() -> None:
