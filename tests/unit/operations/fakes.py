@@ -8,14 +8,12 @@ no scripted answer fails the test, so an operation cannot send one it was not ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-
-M = TypeVar("M", bound=BaseModel)
+from alex_data.sql_runner import M, Params
 
 # the document(s) or row count a statement answers, or a function of its parameters
 Answer = Any | Callable[[dict[str, Any]], Any]
@@ -37,7 +35,7 @@ class FakeDb:
         self.answers[sql] = answer
         return self
 
-    def _answer(self, sql: str, params: Mapping[str, object] | None) -> Any:
+    def _answer(self, sql: str, params: Params) -> Any:
         given = dict(params or {})
         self.calls.append(Call(sql, given))
         if sql not in self.answers:
@@ -54,42 +52,25 @@ class FakeDb:
     # --- SqlRunner ----------------------------------------------------------------------
 
     def documents(
-        self,
-        sql: str,
-        params: Mapping[str, object] | None,
-        model: type[M],
-        *,
-        text_decimals: bool = False,
+        self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
     ) -> list[M]:
         return [model.model_validate(doc) for doc in self._answer(sql, params)]
 
     def document(
-        self,
-        sql: str,
-        params: Mapping[str, object] | None,
-        model: type[M],
-        *,
-        text_decimals: bool = False,
+        self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
     ) -> M | None:
         doc = self._answer(sql, params)
         return None if doc is None else model.model_validate(doc)
 
-    def paged_documents(
-        self, sql: str, params: Mapping[str, object] | None, model: type[M]
-    ) -> list[M]:
+    def paged_documents(self, sql: str, params: Params, model: type[M]) -> list[M]:
         return self.documents(sql, params, model)
 
     def chunked_document(
-        self,
-        sql: str,
-        params: Mapping[str, object] | None,
-        model: type[M],
-        *,
-        text_decimals: bool = False,
+        self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
     ) -> M | None:
         return self.document(sql, params, model)
 
-    def execute(self, sql: str, params: Mapping[str, object] | None = None) -> int:
+    def execute(self, sql: str, params: Params = None) -> int:
         count: int = self._answer(sql, params)
         return count
 
