@@ -283,7 +283,8 @@ def _check_request_size(request: ExecuteStatementRequestTypeDef) -> None:
 
 @lru_cache(maxsize=1)
 def get_gateway() -> Gateway:
-    """The gateway of this container: settings validated and the client built on first use."""
+    """The gateway of this container: settings validated and the client built once, by the init
+    phase in a Lambda runtime (`alex_data.snapstart.prepare_init`), on first use elsewhere."""
     with collector.paused():  # botocore's import, service model and client: long-lived
         settings = get_settings()
         new_client = data_api_client_factory()
