@@ -8,20 +8,24 @@ so neither can gain a place the other does not know.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import inspect
 import json
+import pkgutil
 import re
 import typing
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import alex_schemas
 import pytest
 from alex_data.dispatch import OPERATIONS
 from alex_data_dev import schemas_cmd
-from alex_schemas import events, results
+from alex_schemas import results
 from alex_schemas.events import DataEvent, Event
+from alex_schemas.parsing import DEFINED_IN
 
 from bench import bench_events
 from tests.examples import EVENTS_DIR, REPLAY_ORDER
@@ -63,15 +67,24 @@ def union_members() -> list[EventType]:
     return list(typing.get_args(typing.get_args(DataEvent)[0]))
 
 
+def event_modules() -> list[ModuleType]:
+    """The layer's modules of events, one per kind (`alex_schemas.*_events`) and the union's."""
+    names = [
+        m.name for m in pkgutil.iter_modules(alex_schemas.__path__) if m.name.endswith("events")
+    ]
+    return [importlib.import_module(f"alex_schemas.{name}") for name in names]
+
+
 def defined_events() -> list[EventType]:
-    """Every concrete event class in alex_schemas.events (one with its own `type` literal),
-    in the union or not, so that one left out of the union is caught too."""
+    """Every concrete event class the layer defines (one with its own `type` literal), in the
+    union or not, so that one left out of the union is caught too."""
     found = [
         value
-        for value in vars(events).values()
+        for module in event_modules()
+        for value in vars(module).values()
         if isinstance(value, type)
         and issubclass(value, Event)
-        and value.__module__ == events.__name__
+        and value.__module__ == module.__name__
         and isinstance(value.model_fields["type"].default, str)
     ]
     return sorted({*found, *union_members()}, key=lambda t: t.__name__)
@@ -82,6 +95,8 @@ def _union(event: EventType) -> str | None:
         return "not in the DataEvent union (alex_schemas/events.py)"
     if event.model_fields["type"].default != event.__name__:
         return f'its type literal is not "{event.__name__}"'
+    if DEFINED_IN.get(event.__name__) != event.__module__:
+        return f"not in alex_schemas.parsing.DEFINED_IN as defined in {event.__module__}"
     if getattr(alex_schemas, event.__name__, None) is not event:
         return "not exported from alex_schemas"
     return None

@@ -11,14 +11,17 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from alex_schemas import events
 from alex_schemas.errors import InternalError
-from alex_schemas.events import DataEvent, Event
+from alex_schemas.event_base import Event
+from alex_schemas.parsing import event_model
 from alex_schemas.results import Result
 
 from alex_data.sql_runner import SqlRunner
+
+if TYPE_CHECKING:
+    from alex_schemas.events import DataEvent
 
 __all__ = ["OPERATIONS", "Operation", "dispatch", "load_all"]
 
@@ -26,32 +29,33 @@ __all__ = ["OPERATIONS", "Operation", "dispatch", "load_all"]
 Operation = Callable[[Any, SqlRunner], Result]
 
 # Event type -> "module:function" under alex_data.operations. An operation module (and the
-# repositories and row models it brings) is imported when its first event arrives: a cold start
-# loads what its first event needs, not the whole function.
-_WHERE: Mapping[type[Event[Any]], str] = MappingProxyType(
+# repositories and row models it brings) is imported when its first event arrives, and the
+# registry names events rather than holding their classes: a cold start loads what its first
+# event needs, not the whole function nor every event.
+_WHERE: Mapping[str, str] = MappingProxyType(
     {
-        events.UpsertUser: "users:upsert_user",
-        events.GetUser: "users:get_user",
-        events.UpsertInstruments: "instruments:upsert_instruments",
-        events.UpdatePrices: "instruments:update_prices",
-        events.GetInstruments: "instruments:get_instruments",
-        events.ListInstruments: "instruments:list_instruments",
-        events.CreateAccount: "accounts:create_account",
-        events.UpdateAccount: "accounts:update_account",
-        events.DeleteAccount: "accounts:delete_account",
-        events.UpsertPosition: "accounts:upsert_position",
-        events.DeletePosition: "accounts:delete_position",
-        events.GetPortfolio: "accounts:get_portfolio",
-        events.CreateJob: "jobs:create_job",
-        events.StartJob: "jobs:start_job",
-        events.UpdateReport: "jobs:update_report",
-        events.UpdateCharts: "jobs:update_charts",
-        events.UpdateRetirement: "jobs:update_retirement",
-        events.UpdateSummary: "jobs:update_summary",
-        events.CompleteJob: "jobs:complete_job",
-        events.FailJob: "jobs:fail_job",
-        events.GetJob: "jobs:get_job",
-        events.ListJobs: "jobs:list_jobs",
+        "UpsertUser": "users:upsert_user",
+        "GetUser": "users:get_user",
+        "UpsertInstruments": "instruments:upsert_instruments",
+        "UpdatePrices": "instruments:update_prices",
+        "GetInstruments": "instruments:get_instruments",
+        "ListInstruments": "instruments:list_instruments",
+        "CreateAccount": "accounts:create_account",
+        "UpdateAccount": "accounts:update_account",
+        "DeleteAccount": "accounts:delete_account",
+        "UpsertPosition": "accounts:upsert_position",
+        "DeletePosition": "accounts:delete_position",
+        "GetPortfolio": "accounts:get_portfolio",
+        "CreateJob": "jobs:create_job",
+        "StartJob": "jobs:start_job",
+        "UpdateReport": "jobs:update_report",
+        "UpdateCharts": "jobs:update_charts",
+        "UpdateRetirement": "jobs:update_retirement",
+        "UpdateSummary": "jobs:update_summary",
+        "CompleteJob": "jobs:complete_job",
+        "FailJob": "jobs:fail_job",
+        "GetJob": "jobs:get_job",
+        "ListJobs": "jobs:list_jobs",
     }
 )
 
@@ -68,10 +72,17 @@ class _Registry(Mapping[type[Event[Any]], Operation]):
     """The registry as a mapping whose operations are imported on first lookup."""
 
     def __getitem__(self, event_type: type[Event[Any]]) -> Operation:
-        return _load(_WHERE[event_type])
+        name = event_type.__name__
+        if name not in _WHERE or event_model(name) is not event_type:
+            raise KeyError(event_type)
+        return _load(_WHERE[name])
 
     def __iter__(self) -> Iterator[type[Event[Any]]]:
-        return iter(_WHERE)
+        for name in _WHERE:
+            event_type = event_model(name)
+            if event_type is None:  # the registry test keeps this from happening
+                raise InternalError(f"{name} is not an event of alex_schemas")
+            yield event_type
 
     def __len__(self) -> int:
         return len(_WHERE)

@@ -31,8 +31,8 @@ from alex_schemas.envelope import error as error_envelope
 from alex_schemas.envelope import ok as ok_envelope
 from alex_schemas.envelope import ok_json
 from alex_schemas.errors import DataError, ErrorCode
-from alex_schemas.events import DataEvent, parse_event
 from alex_schemas.limits import LAMBDA_SYNC_PAYLOAD_BYTES
+from alex_schemas.parsing import parse_event
 from alex_schemas.results import Result
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import JsonValue, ValidationError
@@ -45,6 +45,9 @@ from alex_data.sql_runner import SqlRunner
 from alex_data.tracing import tracer
 
 if TYPE_CHECKING:
+    # The union imports every event; a direct invoke imports its own kind (alex_schemas.parsing).
+    from alex_schemas.events import DataEvent
+
     # Imported for real on the first SQS batch (see `DataFunction.batch`).
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -57,7 +60,7 @@ __all__ = ["DataFunction", "Database", "Dispatcher", "internal_error", "is_sqs_b
 _ANSWER_MARGIN_MS = 1500
 
 Envelope = dict[str, JsonValue]
-Dispatcher = Callable[[DataEvent, SqlRunner], Result]
+Dispatcher = Callable[["DataEvent", SqlRunner], Result]
 
 
 class Database(Protocol):

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from alex_schemas.errors import InternalError, UnavailableError
-from alex_schemas.events import MAX_BATCH_ROWS
+from alex_schemas.event_base import MAX_BATCH_ROWS
 
 from alex_data.codec import FieldValue, Record, field_value
 from alex_data.sql_runner import Params

@@ -41,7 +41,7 @@ from alex_schemas.errors import (
     UnavailableError,
     ValidationFailedError,
 )
-from alex_schemas.events import Event
+from alex_schemas.event_base import Event
 from alex_schemas.results import Result
 from alex_schemas.transports import (
     FUNCTION_NAME_ENV,

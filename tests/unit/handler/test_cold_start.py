@@ -48,12 +48,14 @@ def test_importing_the_handler_loads_no_tracing_sqs_or_operation_code() -> None:
     assert _loaded(modules, "boto3") == []
     # nor what only a refused event needs
     assert _loaded(modules, "difflib") == []
+    # nor any event: the first event imports its own kind
+    assert _event_modules(modules) == []
 
 
 def test_importing_the_schemas_builds_no_validator_and_no_parametrised_model() -> None:
-    # When the layer is imported, as an agent does
+    # When every event of the layer is imported (the union)
     program = (
-        "import alex_schemas\n"
+        "import alex_schemas.events\n"
         + "from pydantic import BaseModel\n"
         + "def models(cls):\n"
         + "    for sub in cls.__subclasses__():\n"
@@ -151,6 +153,31 @@ def test_an_agents_import_and_first_client_run_no_collection(tmp_path: Path) -> 
     assert frozen_by_second <= 0
 
 
+def _event_modules(modules: list[str]) -> list[str]:
+    return [m for m in modules if m.startswith("alex_schemas.") and m.endswith("events")]
+
+
+def test_an_agent_using_one_event_imports_the_events_of_its_kind_only() -> None:
+    # When an agent imports the layer and makes a GetUser
+    found = _fresh(
+        "import alex_schemas\n"
+        + "imported = sorted(sys.modules)\n"
+        + "alex_schemas.GetUser(clerk_user_id='u')\n"
+    )
+    # Then the import defined no event, and the GetUser the users' two: not the union's 22
+    assert _event_modules(found["modules"]) == ["alex_schemas.user_events"]
+
+
+def test_every_event_is_still_a_name_of_the_package() -> None:
+    import alex_schemas
+    from alex_schemas import events
+
+    names = vars(events)["__all__"]  # computed from the union, where mypy does not look
+    assert set(names) <= set(alex_schemas.__all__)
+    for name in names:
+        assert getattr(alex_schemas, name) is getattr(events, name), name
+
+
 def test_a_direct_invoke_loads_its_operation_only() -> None:
     # Given a handler over a database that holds no user
     program = (
@@ -176,6 +203,8 @@ def test_a_direct_invoke_loads_its_operation_only() -> None:
         "alex_data.repositories.users",
     ]
     assert _loaded(modules, "aws_lambda_powertools.utilities.batch") == []
+    # and of the events, the users' only (not the union's 22)
+    assert _event_modules(modules) == ["alex_schemas.user_events"]
 
 
 def test_dispatching_an_event_imports_that_operations_module() -> None:

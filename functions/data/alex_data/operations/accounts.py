@@ -7,8 +7,7 @@ UpsertInstruments); the event itself was well formed, what it points at is absen
 
 from __future__ import annotations
 
-from alex_schemas.errors import ConflictError, InternalError, NotFoundError, UnavailableError
-from alex_schemas.events import (
+from alex_schemas.account_events import (
     CreateAccount,
     DeleteAccount,
     DeletePosition,
@@ -16,6 +15,7 @@ from alex_schemas.events import (
     UpdateAccount,
     UpsertPosition,
 )
+from alex_schemas.errors import ConflictError, InternalError, NotFoundError, UnavailableError
 from alex_schemas.results import AccountView, Deleted, Portfolio, PositionView
 
 from alex_data.repositories.accounts import AccountRepository

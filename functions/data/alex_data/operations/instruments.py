@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from alex_schemas.events import GetInstruments, ListInstruments, UpdatePrices, UpsertInstruments
+from alex_schemas.instrument_events import (
+    GetInstruments,
+    ListInstruments,
+    UpdatePrices,
+    UpsertInstruments,
+)
 from alex_schemas.results import InstrumentList, InstrumentPage, InstrumentsUpserted, PricesUpdated
 
 from alex_data.repositories.instruments import InstrumentRepository

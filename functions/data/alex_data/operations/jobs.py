@@ -19,12 +19,12 @@ from alex_schemas.errors import (
     UnavailableError,
     ValidationFailedError,
 )
-from alex_schemas.events import (
+from alex_schemas.event_base import JobEvent
+from alex_schemas.job_events import (
     CompleteJob,
     CreateJob,
     FailJob,
     GetJob,
-    JobEvent,
     ListJobs,
     StartJob,
     UpdateCharts,

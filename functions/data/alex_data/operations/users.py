@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from alex_schemas.errors import NotFoundError
-from alex_schemas.events import GetUser, UpsertUser
 from alex_schemas.results import UserView
+from alex_schemas.user_events import GetUser, UpsertUser
 
 from alex_data.repositories.users import UserRepository
 from alex_data.sql_runner import SqlRunner

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from alex_schemas.events import CreateAccount, UpdateAccount
+from alex_schemas.account_events import CreateAccount, UpdateAccount
 from alex_schemas.results import AccountView
 
 from alex_data.rows import AccountCreation

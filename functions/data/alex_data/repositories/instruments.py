@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alex_schemas.errors import InternalError
-from alex_schemas.events import InstrumentIn, PriceIn
+from alex_schemas.instrument_events import InstrumentIn, PriceIn
 from alex_schemas.results import (
     InstrumentList,
     InstrumentsUpserted,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from alex_schemas.events import UpsertPosition
+from alex_schemas.account_events import UpsertPosition
 
 from alex_data.rows import PositionWrite
 from alex_data.sql_runner import SqlRunner

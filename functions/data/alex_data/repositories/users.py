@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from alex_schemas.errors import InternalError
-from alex_schemas.events import UpsertUser
 from alex_schemas.results import UserView
+from alex_schemas.user_events import UpsertUser
 
 from alex_data.document_validators import document_validator
 from alex_data.sql_runner import SqlRunner
