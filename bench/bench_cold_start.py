@@ -187,6 +187,12 @@ class Ratio:
         )
 
 
+# Every program runs as in a Lambda environment, whose runtime sets the address of the API it
+# polls for events (nothing here calls it): the function and the layer take their init-only
+# steps (the client at init, alex_schemas.collector) there and nowhere else.
+_LAMBDA_ENVIRONMENT = {"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}
+
+
 def _compiled(env: dict[str, str], bytecode: str) -> dict[str, str]:
     """`env` for interpreters that read and write their bytecode under `bytecode`."""
     compiled = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -325,7 +331,7 @@ def main() -> None:
         with redirect_stdout(io.StringIO()):  # Powertools' EMF metrics
             client.call(UpsertUser(clerk_user_id=user, display_name="Cold Start"))
             found = client.call(GetUser(clerk_user_id=user))
-        env = _compiled(os.environ | api_env | _QUIET, bytecode)
+        env = _compiled(os.environ | api_env | _QUIET | _LAMBDA_ENVIRONMENT, bytecode)
         function, runs = side_by_side(
             "function: import + client + first GetUser",
             FUNCTION,

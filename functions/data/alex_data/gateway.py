@@ -285,7 +285,7 @@ def _check_request_size(request: ExecuteStatementRequestTypeDef) -> None:
 def get_gateway() -> Gateway:
     """The gateway of this container: settings validated and the client built once, by the init
     phase in a Lambda runtime (`alex_data.snapstart.prepare_init`), on first use elsewhere."""
-    with collector.paused():  # botocore's import, service model and client: long-lived
+    with collector.paused_in_lambda():  # botocore's import, service model and client: long-lived
         settings = get_settings()
         new_client = data_api_client_factory()
         return Gateway.from_settings(new_client(), settings, renew=new_client)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from alex_schemas import collector
 
 # The imports build long-lived objects only (alex_schemas.collector).
-with collector.paused():
+with collector.paused_in_lambda():
     from collections.abc import Callable
     from typing import Any, cast
 

@@ -63,7 +63,7 @@ def _build_gateway(when: str) -> None:
 
 def prepare_snapshot() -> None:
     """Before the snapshot: import and build what the first event of any kind would."""
-    with collector.paused():  # all of it lives as long as the snapshot's environments
+    with collector.paused_in_lambda():  # all of it lives as long as the snapshot's environments
         _build_everything()
 
 

@@ -11,7 +11,7 @@ the events of its kind only (the first `GetUser` of a cold start does not build 
 from alex_schemas import collector
 
 # The models imported live as long as the process (alex_schemas.collector).
-with collector.paused():
+with collector.paused_in_lambda():
     import importlib
     from typing import TYPE_CHECKING, Any
 

@@ -215,11 +215,11 @@ def _session() -> Session:
 
 
 def _building() -> AbstractContextManager[None]:
-    """Around building a client: the process's first (botocore's import, its session and
-    loaders, all kept for the process) runs with collection paused (alex_schemas.collector).
-    Later ones, as in a server making a client per request, collect as usual: freezing there
-    would keep the garbage of the requests before."""
-    return nullcontext() if _session.cache_info().currsize else collector.paused()
+    """Around building a client: in a Lambda environment the process's first (botocore's
+    import, its session and loaders, all kept for the process) runs with collection paused
+    (alex_schemas.collector). Later ones, as in a server making a client per request, collect
+    as usual: freezing there would keep the garbage of the requests before."""
+    return nullcontext() if _session.cache_info().currsize else collector.paused_in_lambda()
 
 
 # botocore's stubs type every client as BaseClient; its service model says which one it is.

@@ -4,6 +4,7 @@ what they would be in a new Lambda environment."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,13 @@ def test_importing_the_schemas_builds_no_validator_and_no_parametrised_model() -
     assert found["parametrised"] == []
 
 
+# A Data API the gateway can build its client for (nothing is called).
+_CONFIGURED = {
+    "AURORA_CLUSTER_ARN": "arn:aws:rds:us-east-1:123456789012:cluster:c",
+    "AURORA_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
 # Counts the collector's passes from here on (gc.callbacks sees each start).
 _COUNT_COLLECTIONS = """
 import gc
@@ -85,16 +93,18 @@ gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(
 def test_importing_the_handler_runs_no_collection_and_freezes_what_it_built(
     tmp_path: Path,
 ) -> None:
-    # Given compiled bytecode, as Lambda runs it (compiling a module allocates, before it runs)
+    # Given compiled bytecode, as Lambda runs it (compiling a module allocates, before it runs),
+    # in a Lambda environment (whose init also builds the Data API client)
     compiled = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(tmp_path)}
-    _fresh("import alex_data.handler", **compiled)
+    lambda_env = _CONFIGURED | {"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}
+    _fresh("import alex_data.handler", **compiled, **lambda_env)
     # When the handler is imported, in an interpreter that collects as usual
     program = (
         _COUNT_COLLECTIONS
         + "import alex_data.handler\n"
         + "out = [len(collections), gc.isenabled(), gc.get_freeze_count()]\n"
     )
-    collections, enabled, frozen = _fresh(program, **compiled)["out"]
+    collections, enabled, frozen = _fresh(program, **compiled, **lambda_env)["out"]
     # Then the collector did not run during the import, and runs again after it, over what
     # the invocations allocate only: the import's objects are frozen
     assert collections == 0
@@ -102,22 +112,19 @@ def test_importing_the_handler_runs_no_collection_and_freezes_what_it_built(
     assert frozen > 20_000
 
 
-def test_building_the_gateway_runs_no_collection(tmp_path: Path) -> None:
-    # Given a handler imported, When the first event builds the gateway (botocore's import,
-    # the service model, the client)
+def test_building_the_gateway_on_a_first_event_runs_no_collection(tmp_path: Path) -> None:
+    # Given a Lambda environment whose init could not build the gateway (its configuration came
+    # later), When the first event builds it (botocore's import, the service model, the client)
     program = (
-        "import alex_data.handler\n"
+        "import alex_data.handler, json, os\n"
         + _COUNT_COLLECTIONS
+        + f"os.environ.update(json.loads({json.dumps(json.dumps(_CONFIGURED))}))\n"
         + "from alex_data.gateway import get_gateway\n"
         + "frozen = gc.get_freeze_count()\n"
         + "get_gateway()\n"
         + "out = [len(collections), gc.isenabled(), gc.get_freeze_count() - frozen]\n"
     )
-    env = {
-        "AURORA_CLUSTER_ARN": "arn:aws:rds:us-east-1:123456789012:cluster:c",
-        "AURORA_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    env = {"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}
     compiled = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(tmp_path)}
     _fresh(program, **env, **compiled)
     collections, enabled, frozen = _fresh(program, **env, **compiled)["out"]
@@ -128,8 +135,8 @@ def test_building_the_gateway_runs_no_collection(tmp_path: Path) -> None:
 
 
 def test_an_agents_import_and_first_client_run_no_collection(tmp_path: Path) -> None:
-    # Given compiled bytecode, When an agent imports the layer and its DataClient builds the
-    # process's first Lambda client, then a second DataClient builds another
+    # Given compiled bytecode in a Lambda environment, When an agent imports the layer and its
+    # DataClient builds the process's first Lambda client, then a second DataClient another
     program = (
         _COUNT_COLLECTIONS
         + "import alex_schemas\n"
@@ -142,15 +149,30 @@ def test_an_agents_import_and_first_client_run_no_collection(tmp_path: Path) -> 
         + "out = [imported, first, gc.isenabled(), gc.get_freeze_count() - frozen]\n"
     )
     compiled = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(tmp_path)}
-    _fresh(program, AWS_DEFAULT_REGION="us-east-1", **compiled)
-    imported, first, enabled, frozen_by_second = _fresh(
-        program, AWS_DEFAULT_REGION="us-east-1", **compiled
-    )["out"]
+    agent = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}
+    _fresh(program, **agent, **compiled)
+    imported, first, enabled, frozen_by_second = _fresh(program, **agent, **compiled)["out"]
     # Then neither the import nor the first client ran the collector; the second client, built
     # from the kept session, froze nothing (a server making clients keeps collecting)
     assert (imported, first) == (0, 0)
     assert enabled is True
     assert frozen_by_second <= 0
+
+
+def test_outside_a_lambda_environment_the_layer_leaves_the_collector_alone() -> None:
+    # Given a process that is not a Lambda environment's (a server, a notebook, a test run)
+    program = (
+        _COUNT_COLLECTIONS
+        + "import alex_schemas\n"
+        + "from alex_schemas.client import DataClient\n"
+        + "DataClient('f')._calls._client()\n"
+        + "out = [gc.isenabled(), gc.get_freeze_count()]\n"
+    )
+    # When it imports the layer and builds its first client
+    enabled, frozen = _fresh(program, AWS_DEFAULT_REGION="us-east-1")["out"]
+    # Then nothing of the process was frozen: freezing is the process's own decision
+    assert enabled is True
+    assert frozen == 0
 
 
 def _event_modules(modules: list[str]) -> list[str]:
