@@ -12,13 +12,16 @@ the same on both sides; its exit is not):
   Lambda client alone making the same Invoke. Both invoke a stub Lambda endpoint in this
   process that answers the envelope the real handler gave. Target 1.3x.
 
-Every program runs from compiled bytecode, as Lambda does (the built artifact is precompiled and
-the runtime's boto3 ships its `.pyc`): the interpreters share a private `PYTHONPYCACHEPREFIX`,
-filled by one untimed run of each program, so neither side pays for compiling source (a
-machine with `PYTHONDONTWRITEBYTECODE` set would otherwise compile ours on every run).
+Every program imports what Lambda would, from where Lambda would: the `sam build` artifact (the
+function's code, then the layer with pydantic, Powertools and boto3), with no site-packages
+(`python -S`: the dev venv's hundred-odd distributions would lengthen pydantic's plugin scan of
+entry points, which the deployed function does not pay). And from compiled bytecode, as Lambda
+does (the artifact is precompiled, the runtime's boto3 ships its `.pyc`): the interpreters
+share a private `PYTHONPYCACHEPREFIX`, filled by one untimed run of each program, so neither
+side compiles source (where `PYTHONDONTWRITEBYTECODE` is set ours would, on every run).
 
 Both sides of a ratio alternate run by run, so a burst of load on this shared machine hits
-them alike; the ratio is of the medians. Peak memory (ru_maxrss) of the function's process at
+them alike; the ratio is of the medians. Peak memory (VmHWM) of the function's process at
 init (after the import) and after the first event is printed too.
 """
 
@@ -44,6 +47,7 @@ from typing import Any
 
 import psycopg
 from alex_data.repositories.users import GET_USER
+from alex_data_dev.artifact import Artifact, build
 from alex_data_dev.environment import activate_endpoint
 from alex_data_dev.testing import InProcessTransport
 from alex_schemas.client import DataClient
@@ -66,7 +70,12 @@ _DONE = (
     "import json; print(json.dumps({{'done': time.time(),"
     " 'cpu': time.process_time() * 1000{extra}}}))\n"
 )
-_RSS = "import resource; _rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+# Peak RSS of this process: the kernel's VmHWM, in MiB. Not ru_maxrss, which a spawned child
+# inherits from its parent across exec (a parent holding 300 MiB gives a 9 MiB child 300).
+_RSS = (
+    "_rss = lambda: next(int(line.split()[1]) for line in open('/proc/self/status')"
+    " if line.startswith('VmHWM:')) / 1024\n"
+)
 
 FUNCTION = (
     "import alex_data.handler as h\n"
@@ -193,6 +202,11 @@ class Ratio:
 _LAMBDA_ENVIRONMENT = {"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}
 
 
+def _paths(artifact: Artifact) -> dict[str, str]:
+    """Where Lambda finds the code: the function's folder, then the layer's /opt/python."""
+    return {"PYTHONPATH": f"{artifact.function_dir}{os.pathsep}{artifact.layer_dir}"}
+
+
 def _compiled(env: dict[str, str], bytecode: str) -> dict[str, str]:
     """`env` for interpreters that read and write their bytecode under `bytecode`."""
     compiled = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -203,7 +217,7 @@ def _run(program: str, env: dict[str, str], **values: str) -> dict[str, Any]:
     constants = "".join(f"{name} = {value!r}\n" for name, value in values.items())
     spawned = time.time()
     done = subprocess.run(  # noqa: S603 - our own interpreter, programs of this module
-        [sys.executable, "-c", _PRELUDE + constants + program],
+        [sys.executable, "-S", "-c", _PRELUDE + constants + program],
         capture_output=True,
         text=True,
         env=env,
@@ -267,14 +281,12 @@ def _stub_lambda(answer: bytes) -> Iterator[str]:
         server.server_close()
 
 
-def runtime_tier(env: dict[str, str], user: str) -> list[Ratio]:
+def runtime_tier(artifact: Artifact, env: dict[str, str], user: str) -> list[Ratio]:
     """The built artifact under the RIE against the minimal handler beside the same layer: the
     INIT REPORT (the init phase: imports and the client, on both sides), and INIT plus the first
     invocation, alternating, INIT_RUNS cold starts each."""
-    from alex_data_dev.artifact import build
     from alex_data_dev.runtime import Emulator
 
-    artifact = build()
     overrides = {k: env[k] for k in _DATA_API_ENV if k in env}
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "minimal.py").write_text(MINIMAL_HANDLER)
@@ -331,7 +343,10 @@ def main() -> None:
         with redirect_stdout(io.StringIO()):  # Powertools' EMF metrics
             client.call(UpsertUser(clerk_user_id=user, display_name="Cold Start"))
             found = client.call(GetUser(clerk_user_id=user))
-        env = _compiled(os.environ | api_env | _QUIET | _LAMBDA_ENVIRONMENT, bytecode)
+        artifact = build()
+        env = _compiled(
+            os.environ | api_env | _QUIET | _LAMBDA_ENVIRONMENT | _paths(artifact), bytecode
+        )
         function, runs = side_by_side(
             "function: import + client + first GetUser",
             FUNCTION,
@@ -357,7 +372,7 @@ def main() -> None:
             conn.execute(_INSTRUMENTS, {"count": INSTRUMENTS})
             largest = _seed(conn, *LARGEST)
         memory = [_run(MEMORY, env, USER=largest) for _ in range(3)]
-        ratios.extend(runtime_tier(env, user))
+        ratios.extend(runtime_tier(artifact, env, user))
     print(f"median of {RUNS} fresh interpreters each, alternating; ms spawn to answer, or CPU")
     for ratio in ratios:
         print(ratio.line())
