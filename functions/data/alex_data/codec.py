@@ -23,7 +23,10 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
+from alex_schemas.envelope import ResultJson
 from alex_schemas.errors import InternalError
+from alex_schemas.json_validators import json_answer_codec
+from alex_schemas.results import Result
 from pydantic import BaseModel, ValidationError
 
 from alex_data.document_validators import document_validator
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from mypy_boto3_rds_data.type_defs import FieldTypeDef, SqlParameterTypeDef
 
 __all__ = [
+    "answer_text_decimals_document",
     "decode_document",
     "decode_documents",
     "decode_text_decimals_document",
@@ -247,6 +251,17 @@ def decode_text_decimals_document(text: str, model: type[M]) -> M:
     except ValidationError as exc:
         raise _unmatched(model) from exc
     return document
+
+
+def answer_text_decimals_document(text: str, model: type[Result]) -> ResultJson:
+    """`decode_text_decimals_document`, written as `model` writes it, with no Decimal built for
+    what is only written out (`alex_schemas.json_validators.json_answer_codec`)."""
+    validator, serializer = json_answer_codec(model)
+    try:
+        read = validator.validate_json(text)
+    except ValidationError as exc:
+        raise _unmatched(model) from exc
+    return ResultJson(model, serializer.to_json(read))
 
 
 def _validate(model: type[M], data: object) -> M:

@@ -25,11 +25,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from alex_schemas.envelope import ResultJson, ok_json
 from alex_schemas.envelope import error as error_envelope
 from alex_schemas.envelope import ok as ok_envelope
-from alex_schemas.envelope import ok_json
 from alex_schemas.errors import DataError, ErrorCode
 from alex_schemas.limits import LAMBDA_SYNC_PAYLOAD_BYTES
 from alex_schemas.parsing import parse_event
@@ -76,6 +76,15 @@ def _default_dispatch(event: DataEvent, db: SqlRunner) -> Result:
     return dispatch(event, db)
 
 
+def _default_answer(event: DataEvent, db: SqlRunner) -> Result | ResultJson:
+    from alex_data.dispatch import answer
+
+    return answer(event, db)
+
+
+T = TypeVar("T", Result, Result | ResultJson)
+
+
 class DataFunction:
     """The function's behaviour, with its collaborators injected (tests pass fakes)."""
 
@@ -87,6 +96,9 @@ class DataFunction:
         json_answers: bool = False,
     ) -> None:
         self._dispatch = dispatcher or _default_dispatch
+        self._answer: Callable[[DataEvent, SqlRunner], Result | ResultJson] = (
+            dispatcher or _default_answer
+        )
         self._database = database
         # Lambda's entry point answers a direct invoke's result as the envelope's JSON bytes,
         # which the runtime sends as they are (awslambdaric's marshaller passes bytes through):
@@ -129,12 +141,11 @@ class DataFunction:
         if job_id is not None:
             logger.set_correlation_id(str(job_id))
         try:
-            result = self._run(parsed, context, records=1)
             if self._json_answers:
-                body = ok_json(result)
+                body = ok_json(self._run(parsed, context, self._answer, records=1))
                 size = len(body)
                 return body if size <= LAMBDA_SYNC_PAYLOAD_BYTES else _too_large(size, parsed.type)
-            answer = ok_envelope(result)
+            answer = ok_envelope(self._run(parsed, context, self._dispatch, records=1))
             # As Lambda's runtime encodes it: JSON with non-ASCII escaped, the larger way.
             size = len(json.dumps(answer))
             return answer if size <= LAMBDA_SYNC_PAYLOAD_BYTES else _too_large(size, parsed.type)
@@ -178,15 +189,20 @@ class DataFunction:
         logger.set_correlation_id(str(job_id) if job_id is not None else message_id)
         logger.append_keys(message_id=message_id)
         try:
-            return self._run(event, lambda_context).model_dump(mode="json")
+            return self._run(event, lambda_context, self._dispatch).model_dump(mode="json")
         finally:
             logger.remove_keys(["message_id"])
 
     # --- both ---
 
     def _run(
-        self, event: DataEvent, context: LambdaContext, *, records: int | None = None
-    ) -> Result:
+        self,
+        event: DataEvent,
+        context: LambdaContext,
+        operation: Callable[[DataEvent, SqlRunner], T],
+        *,
+        records: int | None = None,
+    ) -> T:
         """The event's operation, timed and counted (`records`: the invocation's, for the event's
         EMF record to carry)."""
         event_type = event.type
@@ -196,7 +212,7 @@ class DataFunction:
         code: ErrorCode | None = None
         try:
             db = self._database().session(max(0.0, remaining_ms / 1000))
-            return self._dispatch(event, db)
+            return operation(event, db)
         except DataError as exc:
             code = exc.code
             log_failure("event failed", exc, event_type=event_type)

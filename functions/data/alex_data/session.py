@@ -14,10 +14,13 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
+from alex_schemas.envelope import ResultJson
 from alex_schemas.errors import DataError, InternalError
+from alex_schemas.results import Result
 
 from alex_data.codec import (
     Record,
+    answer_text_decimals_document,
     decode_document,
     decode_documents,
     decode_text_decimals_document,
@@ -71,6 +74,10 @@ class Session:
         if text_decimals:
             return decode_text_decimals_document(text, model)
         return decode_document(text, model)
+
+    def chunked_answer(self, sql: str, params: Params, model: type[Result]) -> ResultJson | None:
+        text = read_chunked_text(lambda page: self._records(sql, page), params)
+        return None if text is None else answer_text_decimals_document(text, model)
 
     def execute(self, sql: str, params: Params = None) -> int:
         return self._statement(sql, params).get("numberOfRecordsUpdated", 0)

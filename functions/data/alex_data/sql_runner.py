@@ -5,7 +5,8 @@ validated as the model the caller names). A statement whose answer may pass the 
 1 MiB response takes `:page_start` and `:page_rows`, and is read with `paged_documents`, or
 with `chunked_document` when it cuts one document into ordered (digest, chunk) rows; a statement
 that writes every decimal as a JSON string (numeric's text) says `text_decimals=True`, and its
-document is validated straight from its JSON text.
+document is validated straight from its JSON text. `chunked_answer` reads such a document to
+the JSON its model writes for it (`ResultJson`), for an answer that is only written out.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Protocol, TypeVar
 
+from alex_schemas.envelope import ResultJson
+from alex_schemas.results import Result
 from pydantic import BaseModel
 
 __all__ = ["M", "Params", "SqlRunner"]
@@ -38,6 +41,10 @@ class SqlRunner(Protocol):
     def chunked_document(
         self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
     ) -> M | None: ...
+
+    def chunked_answer(self, sql: str, params: Params, model: type[Result]) -> ResultJson | None:
+        """`chunked_document` of a `text_decimals` statement, as the JSON `model` writes."""
+        ...
 
     def execute(self, sql: str, params: Params = None) -> int: ...
 

@@ -8,6 +8,7 @@ them with `parse_envelope()`. Its `error` is an `alex_schemas.errors.ErrorInfo`,
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, JsonValue, ValidationError
@@ -28,6 +29,7 @@ __all__ = [
     "ErrorEnvelope",
     "ErrorInfo",
     "OkEnvelope",
+    "ResultJson",
     "error",
     "ok",
     "ok_json",
@@ -65,9 +67,23 @@ def ok(result: Result) -> dict[str, JsonValue]:
     return {"ok": True, "result": result.model_dump(mode="json")}
 
 
-def ok_json(result: Result) -> bytes:
+@dataclass(frozen=True, slots=True)
+class ResultJson:
+    """A result already written: the JSON `model` writes for a value it validated, byte for
+    byte (`alex_schemas.json_validators.json_answer_codec`)."""
+
+    model: type[Result]
+    json: bytes
+
+
+def ok_json(result: Result | ResultJson) -> bytes:
     """`ok(result)` as JSON bytes, serialized once by pydantic-core (non-ASCII as UTF-8)."""
-    return b'{"ok":true,"result":' + result.__pydantic_serializer__.to_json(result) + b"}"
+    written = (
+        result.json
+        if isinstance(result, ResultJson)
+        else result.__pydantic_serializer__.to_json(result)
+    )
+    return b'{"ok":true,"result":' + written + b"}"
 
 
 def error(code: ErrorCode, message: str, *, retryable: bool | None = None) -> dict[str, JsonValue]:

@@ -25,6 +25,11 @@ Everything else (the rest of the layer's validators, model validators) is kept a
 that takes a fast path is one the type's own validator accepts with the same result, so a
 document is accepted and read exactly as the result model would accept and read it (with
 `database_checked`, allocation maps aside, which the database holds to the rule).
+
+`json_answer_codec(Model)` is the data function's: the same checks, and a serializer, for a
+document it only writes out as its answer; each decimal is read as the text the model writes for
+it rather than as a Decimal (most of a portfolio's objects), and written as that text, so the
+answer is byte for byte the model's JSON of what `json_validator` reads.
 """
 
 from __future__ import annotations
@@ -35,13 +40,14 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from pydantic_core import SchemaValidator, core_schema
+from pydantic_core import SchemaSerializer, SchemaValidator, core_schema
 
 from alex_schemas import vocab
 
-__all__ = ["json_validator"]
+__all__ = ["json_answer_codec", "json_validator"]
 
 M = TypeVar("M", bound=BaseModel)
+B = TypeVar("B", SchemaValidator, SchemaSerializer)
 Schema = Mapping[str, Any]
 
 # timestamptz as to_jsonb writes it in a UTC session (or with Z, as these models write it), dated
@@ -62,10 +68,34 @@ def json_validator(model: type[M], *, database_checked: bool = False) -> SchemaV
     # A model with defer_build has its schema built on first use.
     model.model_rebuild()
     replacements = _DATABASE_CHECKED if database_checked else _REPLACEMENTS
-    schema = _native(model.__pydantic_core_schema__, replacements)
+    return _built(SchemaValidator, _native(model.__pydantic_core_schema__, replacements))
+
+
+@functools.cache
+def json_answer_codec(model: type[M]) -> tuple[SchemaValidator, SchemaSerializer]:
+    """A validator and a serializer that take a document of the data function's own database
+    (`database_checked`) to the JSON `model` writes for it, byte for byte, building no decimals
+    where it can: `serializer.to_json(validator.validate_json(text))` is
+    `model.__pydantic_serializer__.to_json(json_validator(model, database_checked=True)
+    .validate_json(text))`, or the same refusal.
+
+    Every rule is checked as `json_validator` checks it; each decimal is read as the text
+    `model` writes for it (`str` of its Decimal): a JSON integer as its digits, numeric's text
+    that `str` writes unchanged as itself, anything else as the `str` of the Decimal the type's
+    own choices read. What it builds holds that text where `model` holds a Decimal, model
+    validators included (Portfolio's compares symbols only), so it is for writing out only,
+    never for handing on.
+    """
+    model.model_rebuild()
+    schema = _native(model.__pydantic_core_schema__, _ANSWERED)
+    return _built(SchemaValidator, schema), _built(SchemaSerializer, schema)
+
+
+def _built(build: Callable[[Any], B], schema: Any) -> B:
     # pydantic-core builds a nested model whose class is complete from that class's own
-    # validator (its "prebuilt" validator), which would bring every Python check back: while
-    # this schema is built, its models' classes read as not complete.
+    # validator and serializer (its "prebuilt" ones), which would bring every Python check (and
+    # the model's own decimals) back: while this schema is built, its models' classes read as
+    # not complete.
     # (Another thread's model_rebuild() meanwhile rebuilds what it need not; two of these builds
     # at once would restore each other's classes too early, hence the lock.)
     with _BUILDING:
@@ -73,7 +103,7 @@ def json_validator(model: type[M], *, database_checked: bool = False) -> SchemaV
         for cls in complete:
             type.__setattr__(cls, "__pydantic_complete__", False)
         try:
-            return SchemaValidator(schema)
+            return build(schema)
         finally:
             for cls in complete:
                 type.__setattr__(cls, "__pydantic_complete__", True)
@@ -165,6 +195,41 @@ def _decimal(node: Schema, inner: Schema) -> Schema:
     return core_schema.union_schema(choices, mode="left_to_right")
 
 
+def _decimal_text(node: Schema, inner: Schema) -> Schema:
+    read = _decimal(node, inner)
+    if read.get("type") != "union":
+        return read
+    # Written as `str` of the Decimal the type reads. A whole number (the allocation shares,
+    # mostly) is its own digits, and so is numeric's text that `_plain_text` admits: neither
+    # builds a Decimal.
+    as_text = core_schema.str_schema(coerce_numbers_to_str=True)
+    whole_number = read["choices"][0]["steps"][0]
+    choices: list[Any] = [core_schema.chain_schema([whole_number, as_text])]
+    plain = _plain_text(inner)
+    if plain is not None:
+        choices.append(core_schema.str_schema(strict=True, pattern=plain))
+    choices.append(core_schema.chain_schema([read, as_text]))
+    return core_schema.union_schema(choices, mode="left_to_right")
+
+
+def _plain_text(inner: Schema) -> str | None:
+    """A pattern for numeric's text of a non-negative decimal type (the column's scale, as the
+    database writes it) that the type accepts and whose Decimal `str` writes back unchanged;
+    None for a type whose bounds it cannot spell."""
+    digits, places = inner["max_digits"], inner["decimal_places"]
+    whole = digits - places
+    lower = {key: inner[key] for key in ("ge", "gt") if key in inner}
+    uppers = [inner[key] for key in ("le", "lt") if key in inner]
+    if lower not in ({"ge": 0}, {"gt": 0}) or places == 0 or any(u < 10**whole for u in uppers):
+        return None
+    # `str` of a Decimal turns to exponent notation below 1e-6 (its first digit more than six
+    # places after the point), and for a zero of more than six places.
+    small = [rf"0{{{k}}}[1-9]\d{{{places - k - 1}}}" for k in range(min(6, places))]
+    if "ge" in lower and places <= 6:
+        small.append(rf"0{{{places}}}")
+    return rf"^(?:[1-9]\d{{0,{whole - 1}}}\.\d{{{places}}}|0\.(?:{'|'.join(small)}))$"
+
+
 def _timestamp_in(node: Schema, inner: Schema) -> Schema:
     # The whole UtcDatetime (this before-validator inside the after-validator `_to_utc`) is
     # replaced by `_utc`; a `_timestamp_in` met on its own is kept.
@@ -201,3 +266,4 @@ _REPLACEMENTS: dict[object, Replacement] = {
     vocab._to_utc: _utc,
 }
 _DATABASE_CHECKED = _REPLACEMENTS | {vocab._sums_to_100: _summed_by_the_database}
+_ANSWERED = _DATABASE_CHECKED | {vocab._exact_decimal: _decimal_text}

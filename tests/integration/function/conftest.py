@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
-from alex_data.dispatch import dispatch
+from alex_data.dispatch import answer, dispatch
 from alex_data.gateway import Gateway
 from alex_data.sql_runner import SqlRunner
 from alex_data_dev.local_data_api import LocalDataApi
-from alex_schemas.events import Event, UpsertUser
-from alex_schemas.results import Result
+from alex_schemas.envelope import ResultJson
+from alex_schemas.events import Event, GetPortfolio, UpsertUser
+from alex_schemas.results import Portfolio, Result
 
 if TYPE_CHECKING:
     pass
@@ -53,6 +54,19 @@ def run(db: Gateway | SqlRunner, event: Event[R]) -> R:
     result = dispatch(cast(Any, event), db.session() if isinstance(db, Gateway) else db)
     assert isinstance(result, type(event).result_model())
     return result
+
+
+def answered_as_the_model_writes(db: Gateway, user: str) -> Portfolio:
+    """The portfolio `dispatch` reads; a direct invoke's answer to the same GetPortfolio
+    (`answer`, never building it) is, byte for byte, the JSON `Portfolio` writes for it."""
+    event = GetPortfolio(clerk_user_id=user)
+    written = answer(event, db.session())
+    portfolio = run(db, event)
+    assert isinstance(written, ResultJson)
+    assert written.model is Portfolio
+    assert written.json == portfolio.__pydantic_serializer__.to_json(portfolio)
+    assert written.json == portfolio.model_dump_json().encode()
+    return portfolio
 
 
 def calls_of(db: Gateway, event: Event[Any]) -> int:

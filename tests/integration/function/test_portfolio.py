@@ -35,7 +35,12 @@ from alex_schemas.events import (
 from alex_schemas.results import Portfolio, Result
 from alex_schemas.vocab import AccountType, AssetClass, InstrumentType, Region, Sector
 
-from tests.integration.function.conftest import calls_of, make_gateway, run
+from tests.integration.function.conftest import (
+    answered_as_the_model_writes,
+    calls_of,
+    make_gateway,
+    run,
+)
 
 Symbols = Callable[[str], str]
 R = TypeVar("R", bound=Result)
@@ -351,7 +356,7 @@ def test_the_portfolio_reads_as_its_model_reads_the_same_document(
             ),
         )
 
-    portfolio = run(db, GetPortfolio(clerk_user_id=user))
+    portfolio = answered_as_the_model_writes(db, user)
 
     session = db.session()
     text = read_chunked_text(
@@ -375,3 +380,64 @@ def test_the_portfolio_reads_as_its_model_reads_the_same_document(
     assert str(portfolio.instruments[priced].current_price) == "99999999.9999"
     quantities = {p.symbol: str(p.quantity) for p in portfolio.accounts[0].positions}
     assert quantities == {priced: "123456789012.12345678", unpriced: "1E-8"}
+
+
+def test_the_answer_is_written_as_the_model_writes_the_portfolio_at_every_edge(
+    db: Gateway, user: str, symbols: Symbols
+) -> None:
+    # Values whose text the model writes otherwise than the database (a Decimal's exponent
+    # below 1e-6), zeros at the columns' scales, every digit a column holds, empty allocation
+    # maps, allocation shares as integers, floats and strings, one held twice across accounts.
+    held = [symbols("E") for _ in range(4)]
+    run(
+        db,
+        UpsertInstruments(
+            instruments=[
+                _instrument(held[0], price="0.0001", allocation_regions={"asia": 100}),
+                _instrument(
+                    held[1],
+                    price="99999999.9999",
+                    allocation_regions={"europe": 12.5, "asia": "87.500000"},
+                    allocation_sectors={"technology": 99.999999, "energy": 0.000001},
+                    allocation_asset_class={"equity": 100},
+                ),
+                _instrument(held[2], price=None),
+                _instrument(held[3], price="1.0000", instrument_type="bond"),
+            ]
+        ),
+    )
+    run(db, UpsertUser(clerk_user_id=user, target_retirement_income=Decimal("0.00")))
+    quantities = [
+        ["0.00000001", "0.0000001", "0.000001", "99999999999.99999999"],
+        ["1.00000000", "123456789012.12345678", "0.10000000", "0.00000010"],
+    ]
+    for n, row in enumerate(quantities):
+        account = run(
+            db,
+            CreateAccount(
+                clerk_user_id=user,
+                account_name=f"Edge {n}",
+                cash_balance=Decimal("0.00") if n else Decimal("9999999999.99"),
+                cash_interest=Decimal("0.0000") if n else Decimal("1.0000"),
+            ),
+        )
+        for symbol, quantity in zip(held, row, strict=True):
+            position = UpsertPosition(
+                clerk_user_id=user, account_id=account.id, symbol=symbol, quantity=Decimal(quantity)
+            )
+            run(db, position)
+    # an account with no positions
+    run(db, CreateAccount(clerk_user_id=user, account_name="Empty"))
+
+    portfolio = answered_as_the_model_writes(db, user)
+
+    # numeric's text at the column's scale, as Decimal's str writes it
+    written = {str(p.quantity) for a in portfolio.accounts for p in a.positions}
+    assert written >= {"1E-8", "1.0E-7", "0.00000100", "99999999999.99999999"}
+    assert portfolio.instruments[held[2]].allocation_regions == {}
+    assert len(portfolio.accounts) == 3
+
+
+def test_a_user_with_nothing_is_answered_as_the_model_writes_them(db: Gateway, user: str) -> None:
+    portfolio = answered_as_the_model_writes(db, user)
+    assert (portfolio.accounts, portfolio.instruments) == ([], {})

@@ -65,7 +65,7 @@ from alex_schemas.results import Result
 from alex_schemas.vocab import AssetClass, InstrumentType, Region, Sector
 from pydantic import BaseModel
 
-from tests.integration.function.conftest import make_gateway
+from tests.integration.function.conftest import answered_as_the_model_writes, make_gateway
 
 pytestmark = pytest.mark.size
 
@@ -279,6 +279,8 @@ def test_a_portfolio_of_2000_positions_is_answered_whole(tier: Tier) -> None:
     assert portfolio.instrument(portfolio.accounts[0].positions[0]).name == WIDE * 255
     assert portfolio.total_value > 0
     assert tier.db.calls - before <= 3
+    # and its answer is the JSON the model writes for it, byte for byte
+    assert answered_as_the_model_writes(tier.db, tier.user) == portfolio
 
 
 def test_a_portfolio_past_what_lambda_can_return_is_a_typed_error(tier: Tier) -> None:

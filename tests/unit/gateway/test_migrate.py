@@ -9,7 +9,9 @@ from typing import TypeVar
 import pytest
 from alex_data.migrate import Migration, apply_migrations, load_migrations, split_statements
 from alex_data.sql_runner import Params, SqlRunner
+from alex_schemas.envelope import ResultJson
 from alex_schemas.errors import InternalError
+from alex_schemas.results import Result
 from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
@@ -110,6 +112,9 @@ class FakeDatabase:
     def chunked_document(
         self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
     ) -> M | None:
+        raise AssertionError("not used")
+
+    def chunked_answer(self, sql: str, params: Params, model: type[Result]) -> ResultJson | None:
         raise AssertionError("not used")
 
     def execute(self, sql: str, params: Params = None) -> int:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alex_data.sql_runner import M, Params
+from alex_schemas.envelope import ResultJson
+from alex_schemas.results import Result
 
 # the document(s) or row count a statement answers, or a function of its parameters
 Answer = Any | Callable[[dict[str, Any]], Any]
@@ -69,6 +71,10 @@ class FakeDb:
         self, sql: str, params: Params, model: type[M], *, text_decimals: bool = False
     ) -> M | None:
         return self.document(sql, params, model)
+
+    def chunked_answer(self, sql: str, params: Params, model: type[Result]) -> ResultJson | None:
+        found = self.document(sql, params, model)
+        return None if found is None else ResultJson(model, found.model_dump_json().encode())
 
     def execute(self, sql: str, params: Params = None) -> int:
         count: int = self._answer(sql, params)

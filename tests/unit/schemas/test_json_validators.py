@@ -1,7 +1,8 @@
 """A result model read straight from JSON text reads as the model reads it, with no Python per
 value: each scalar type of the layer that results carry is held to its own validator (for any
 JSON value, the JSON validator accepts it exactly when the model does, and reads the same value,
-the same JSON when dumped), and an agent reads an answer the same either way."""
+the same JSON when dumped), and an agent reads an answer the same either way. The function's
+answer codec writes, byte for byte, what the model writes for what the JSON validator reads."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from alex_schemas.envelope import (
     ok_json,
     parse_envelope,
 )
-from alex_schemas.json_validators import json_validator
+from alex_schemas.json_validators import json_answer_codec, json_validator
 from alex_schemas.results import Portfolio, Result
 from alex_schemas.vocab import (
     ClerkUserId,
@@ -144,6 +145,94 @@ _FIELDS: dict[str, st.SearchStrategy[Any]] = {
 def test_every_scalar_reads_as_its_own_validator_reads_it(field: tuple[str, Any]) -> None:
     name, value = field
     _assert_same_reading(Scalars, json.dumps({name: value}))
+
+
+def _written_by_the_codec(model: type[Result], text: str) -> bytes | None:
+    validator, serializer = json_answer_codec(model)
+    try:
+        return bytes(serializer.to_json(validator.validate_json(text)))
+    except ValidationError:
+        return None
+
+
+def _written_by_the_model(model: type[Result], text: str) -> bytes | None:
+    try:
+        read = json_validator(model, database_checked=True).validate_json(text)
+    except ValidationError:
+        return None
+    return bytes(model.__pydantic_serializer__.to_json(read))
+
+
+# numeric's text at each scale the columns have, near the values whose Decimal str differs
+_SCALED_TEXT = st.one_of(
+    *(
+        st.decimals(min_value=0, max_value=10**13, places=places).map(lambda d: format(d, "f"))
+        for places in (2, 4, 6, 8)
+    ),
+    *(
+        st.builds(
+            lambda whole, zeros, digits, p=places: f"{whole}.{('0' * zeros + digits)[:p]:0<{p}}",
+            st.sampled_from(["0", "1", "100", "99999999"]),
+            st.integers(min_value=0, max_value=places),
+            st.text(alphabet="0123456789", min_size=1, max_size=places),
+        )
+        for places in (2, 4, 6, 8)
+    ),
+    st.sampled_from(["0.00", "0.0000", "0.000000", "0.0000000", "0.00000000", "1.0000", "0.9999"]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(sorted(_FIELDS)).flatmap(
+        lambda f: st.tuples(
+            st.just(f),
+            st.one_of(_FIELDS[f], _SCALED_TEXT)
+            if f in {"money", "price", "quantity", "rate", "percent"}
+            else _FIELDS[f],
+        )
+    )
+)
+def test_every_scalar_is_written_by_the_answer_codec_as_the_model_writes_it(
+    field: tuple[str, Any],
+) -> None:
+    name, value = field
+    text = json.dumps({name: value})
+    assert _written_by_the_codec(Scalars, text) == _written_by_the_model(Scalars, text), text
+
+
+def test_numeric_text_at_every_scale_is_written_by_the_answer_codec_as_the_model_writes_it() -> (
+    None
+):
+    for name in ("money", "price", "quantity", "rate", "percent"):
+        for places in range(10):
+            for zeros in range(places + 1):
+                for whole in ("0", "1", "100", "-0", "-1", *("9" * n for n in range(7, 14))):
+                    for digits in ("", "1", "12", "10", "9999999999"):
+                        fraction = f"{('0' * zeros + digits)[:places]:0<{places}}"
+                        text = json.dumps({name: f"{whole}.{fraction}" if places else whole})
+                        written = _written_by_the_codec(Scalars, text)
+                        assert written == _written_by_the_model(Scalars, text), text
+
+
+def test_the_answer_codec_builds_no_decimal_for_whole_numbers_and_numeric_text() -> None:
+    validator, _ = json_answer_codec(Scalars)
+    text = '{"quantity": "12.34567891", "money": "0.50", "percents": {"asia": 60}}'
+    read = validator.validate_json(text)
+    assert (read.quantity, read.money, read.percents) == ("12.34567891", "0.50", {"asia": "60"})
+    # and what only a Decimal spells is written as the Decimal's str
+    written = _written_by_the_codec(Scalars, '{"quantity": "0.00000010"}')
+    assert written is not None
+    assert json.loads(written)["quantity"] == "1.0E-7"
+
+
+def test_a_large_answer_is_written_with_no_python_per_value() -> None:
+    text = _large_portfolio().model_dump_json()
+    validator, serializer = json_answer_codec(Portfolio)
+    written = serializer.to_json(validator.validate_json(text))
+    assert written == _written_by_the_model(Portfolio, text)
+    called = _calls_during(lambda: serializer.to_json(validator.validate_json(text)))
+    assert called - {"<lambda>"} == {"_every_position_has_its_instrument"}
 
 
 @pytest.mark.parametrize(

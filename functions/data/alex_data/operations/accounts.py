@@ -15,6 +15,7 @@ from alex_schemas.account_events import (
     UpdateAccount,
     UpsertPosition,
 )
+from alex_schemas.envelope import ResultJson
 from alex_schemas.errors import ConflictError, InternalError, NotFoundError, UnavailableError
 from alex_schemas.results import AccountView, Deleted, Portfolio, PositionView
 
@@ -74,3 +75,11 @@ def get_portfolio(event: GetPortfolio, db: SqlRunner) -> Portfolio:
     if portfolio is None:
         raise NotFoundError(f"no user {event.clerk_user_id}")
     return portfolio
+
+
+def answer_portfolio(event: GetPortfolio, db: SqlRunner) -> ResultJson:
+    """`get_portfolio` for a direct invoke, whose answer is only written out."""
+    answer = PortfolioRepository(db).answer(event.clerk_user_id)
+    if answer is None:
+        raise NotFoundError(f"no user {event.clerk_user_id}")
+    return answer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from alex_schemas.envelope import ResultJson
+from alex_schemas.json_validators import json_answer_codec
 from alex_schemas.results import Portfolio
 
 from alex_data.document_validators import document_validator
@@ -65,6 +67,7 @@ WHERE u.clerk_user_id = :clerk_user_id
 # Built with the module, so that SnapStart's init (which imports every operation) puts it in the
 # snapshot rather than leaving it to the first GetPortfolio.
 document_validator(Portfolio)
+json_answer_codec(Portfolio)
 
 
 class PortfolioRepository:
@@ -75,3 +78,7 @@ class PortfolioRepository:
         return self._db.chunked_document(
             GET_PORTFOLIO, {"clerk_user_id": clerk_user_id}, Portfolio, text_decimals=True
         )
+
+    def answer(self, clerk_user_id: str) -> ResultJson | None:
+        """`load`, written as the answer (`Portfolio`'s JSON), for a caller that only sends it."""
+        return self._db.chunked_answer(GET_PORTFOLIO, {"clerk_user_id": clerk_user_id}, Portfolio)
