@@ -34,7 +34,9 @@ answer is byte for byte the model's JSON of what `json_validator` reads.
 
 from __future__ import annotations
 
+import enum
 import functools
+import inspect
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -82,9 +84,9 @@ def json_answer_codec(model: type[M]) -> tuple[SchemaValidator, SchemaSerializer
     Every rule is checked as `json_validator` checks it; each decimal is read as the text
     `model` writes for it (`str` of its Decimal): a JSON integer as its digits, numeric's text
     that `str` writes unchanged as itself, anything else as the `str` of the Decimal the type's
-    own choices read. What it builds holds that text where `model` holds a Decimal, model
-    validators included (Portfolio's compares symbols only), so it is for writing out only,
-    never for handing on.
+    own choices read; a vocabulary's member as its value. What it builds holds that text where
+    `model` holds a Decimal or a member, model validators included (Portfolio's compares
+    symbols only), so it is for writing out only, never for handing on.
     """
     model.model_rebuild()
     schema = _native(model.__pydantic_core_schema__, _ANSWERED)
@@ -132,6 +134,8 @@ def _native(node: Any, replacements: Mapping[object, Replacement]) -> Any:
         replace = replacements.get(node["function"].get("function"))
         if replace is not None:
             return replace(node, _native(node["schema"], replacements))
+    elif node.get("type") == "enum" and _ENUM in replacements:
+        return replacements[_ENUM](node, node)
     return {key: _native(value, replacements) for key, value in node.items()}
 
 
@@ -257,6 +261,14 @@ def _summed_by_the_database(node: Schema, inner: Schema) -> Schema:
     return inner
 
 
+def _enum_value(node: Schema, inner: Schema) -> Schema:
+    # A member is written as its value, so its value is what is read: from JSON, an enum without
+    # a `_missing_` of its own accepts exactly its members' values.
+    if inspect.getattr_static(node["cls"], "_missing_") is not vars(enum.Enum)["_missing_"]:
+        return node
+    return core_schema.literal_schema([member.value for member in node["members"]])
+
+
 Replacement = Callable[[Schema, Schema], Schema]
 _REPLACEMENTS: dict[object, Replacement] = {
     vocab._storable_text: _text,
@@ -266,4 +278,6 @@ _REPLACEMENTS: dict[object, Replacement] = {
     vocab._to_utc: _utc,
 }
 _DATABASE_CHECKED = _REPLACEMENTS | {vocab._sums_to_100: _summed_by_the_database}
-_ANSWERED = _DATABASE_CHECKED | {vocab._exact_decimal: _decimal_text}
+# An enum node is not a function: its replacement is keyed by this.
+_ENUM = "enum"
+_ANSWERED = _DATABASE_CHECKED | {vocab._exact_decimal: _decimal_text, _ENUM: _enum_value}

@@ -6,6 +6,7 @@ answer codec writes, byte for byte, what the model writes for what the JSON vali
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from alex_schemas.json_validators import json_answer_codec, json_validator
 from alex_schemas.results import Portfolio, Result
 from alex_schemas.vocab import (
     ClerkUserId,
+    InstrumentType,
     Money,
     Name,
     Percent,
@@ -57,6 +59,7 @@ class Scalars(Result):
     name: Name | None = None
     at: UtcDatetime | None = None
     regions: RegionAllocation | None = None
+    kind: InstrumentType | None = None
 
 
 def _verdict(validate: Any, text: str) -> str | None:
@@ -126,12 +129,21 @@ _FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "quantity": _NUMBER,
     "rate": _NUMBER,
     "percent": _NUMBER,
-    "percents": st.dictionaries(st.sampled_from([r.value for r in Region]), _NUMBER, max_size=3),
+    "percents": st.dictionaries(
+        st.one_of(st.sampled_from([r.value for r in Region]), _TEXT), _NUMBER, max_size=3
+    ),
     "symbol": _TEXT,
     "text": _TEXT,
     "clerk_user_id": _TEXT,
     "name": _TEXT,
     "at": _TIMESTAMP,
+    "kind": st.one_of(
+        st.sampled_from([t.value for t in InstrumentType]),
+        st.sampled_from([t.value.upper() for t in InstrumentType]),
+        _TEXT,
+        st.integers(),
+        st.none(),
+    ),
     "regions": st.dictionaries(
         st.sampled_from([r.value for r in Region]),
         st.one_of(st.sampled_from([100, 50, "50", 33.33, 33.34, "33.330", 0]), _NUMBER),
@@ -224,6 +236,26 @@ def test_the_answer_codec_builds_no_decimal_for_whole_numbers_and_numeric_text()
     written = _written_by_the_codec(Scalars, '{"quantity": "0.00000010"}')
     assert written is not None
     assert json.loads(written)["quantity"] == "1.0E-7"
+
+
+class _Loose(enum.StrEnum):
+    CASH = "cash"
+
+    @classmethod
+    def _missing_(cls, value: object) -> _Loose | None:
+        return cls.CASH if isinstance(value, str) and value.lower() == "cash" else None
+
+
+class _LooseResult(Result):
+    kind: _Loose
+
+
+@pytest.mark.parametrize("kind", ["cash", "CASH", "Cash", "bond", 1])
+def test_a_vocabulary_that_reads_more_than_its_values_is_written_as_the_model_writes_it(
+    kind: object,
+) -> None:
+    text = json.dumps({"kind": kind})
+    assert _written_by_the_codec(_LooseResult, text) == _written_by_the_model(_LooseResult, text)
 
 
 def test_a_large_answer_is_written_with_no_python_per_value() -> None:
