@@ -26,6 +26,7 @@ for hook, args, kwargs in reversed(get_before_snapshot()):
     hook(*args, **kwargs)
 from alex_schemas.events import EVENT_TYPES
 from alex_data.document_validators import document_validator
+from alex_schemas.json_validators import json_answer_codec
 snapshot = {
     "operations": sorted(m for m in sys.modules if m.startswith("alex_data.operations.")),
     "sqs": "alex_data.sqs_batch" in sys.modules,
@@ -33,6 +34,7 @@ snapshot = {
                  for t in EVENT_TYPES),
     "gateway": get_gateway.cache_info().currsize,
     "document_validators": document_validator.cache_info().currsize,
+    "answer_codecs": json_answer_codec.cache_info().currsize,
 }
 client, state = id(get_gateway().client) if snapshot["gateway"] else None, random.getstate()
 for hook, args, kwargs in get_after_restore():
@@ -75,6 +77,7 @@ def test_the_snapshot_holds_every_operation_validator_and_the_client() -> None:
     assert snapshot["built"] is True
     assert snapshot["gateway"] == 1
     assert snapshot["document_validators"] == 2  # GetPortfolio's and the users'
+    assert snapshot["answer_codecs"] == 1  # a direct invoke's GetPortfolio
     # and a restored copy draws its own random numbers through a client of its own
     assert found["reseeded"] is True
     assert found["new_client"] is True
