@@ -32,14 +32,33 @@ from __future__ import annotations
 import logging
 import os
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from alex_schemas import collector
 from alex_schemas.errors import DataError
 
-__all__ = ["after_restore", "prepare_init", "prepare_snapshot", "register"]
+__all__ = [
+    "after_restore",
+    "build_before_snapshot",
+    "prepare_init",
+    "prepare_snapshot",
+    "register",
+]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# What modules asked `prepare_snapshot` to build (`build_before_snapshot`), in order.
+_BUILDS: list[tuple[Callable[[Any], object], Any]] = []
+
+
+def build_before_snapshot(build: Callable[[T], object], argument: T) -> None:
+    """Have `prepare_snapshot` call `build(argument)` (a cached validator a module uses), so the
+    snapshot holds it; a cold start without SnapStart builds it on first use, and only if its
+    events use it."""
+    _BUILDS.append((build, argument))
 
 
 def prepare_init(environ: Mapping[str, str] | None = None) -> bool:
@@ -73,7 +92,9 @@ def _build_everything() -> None:
     from alex_data import sqs_batch
     from alex_data.dispatch import load_all
 
-    load_all()
+    load_all()  # each module imported registers its builds
+    for build, argument in _BUILDS:
+        build(argument)
     # Validators and serializers are built on first use (the models defer them so that a cold
     # start without SnapStart builds only its event's): build them all into the snapshot.
     for event_type in EVENT_TYPES:

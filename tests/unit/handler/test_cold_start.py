@@ -243,6 +243,21 @@ def test_dispatching_an_event_imports_that_operations_module() -> None:
     ]
 
 
+def test_an_account_event_s_operations_build_no_portfolio_validator() -> None:
+    # When a cold start's first event is an account's (its operations module holds GetPortfolio)
+    program = (
+        "import alex_data.handler\n"
+        + "import alex_data.operations.accounts\n"
+        + "from alex_data.document_validators import document_validator\n"
+        + "from alex_schemas.json_validators import json_answer_codec\n"
+        + "out = [document_validator.cache_info().currsize,"
+        + " json_answer_codec.cache_info().currsize]\n"
+    )
+    # Then neither of the portfolio's validators is built: the first GetPortfolio, or SnapStart's
+    # init, builds what it uses
+    assert _fresh(program)["out"] == [0, 0]
+
+
 def test_an_sqs_batch_loads_the_batch_machinery() -> None:
     program = (
         _CONTEXT

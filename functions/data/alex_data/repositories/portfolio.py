@@ -7,6 +7,7 @@ from alex_schemas.json_validators import json_answer_codec
 from alex_schemas.results import Portfolio
 
 from alex_data.document_validators import document_validator
+from alex_data.snapstart import build_before_snapshot
 from alex_data.sql_runner import SqlRunner
 
 # One JSON document: the user, each account (oldest first) with its positions (by symbol: what
@@ -64,10 +65,10 @@ WHERE u.clerk_user_id = :clerk_user_id
 """
 
 
-# Built with the module, so that SnapStart's init (which imports every operation) puts it in the
-# snapshot rather than leaving it to the first GetPortfolio.
-document_validator(Portfolio)
-json_answer_codec(Portfolio)
+# In SnapStart's snapshot; a cold start without it builds the one its first GetPortfolio uses
+# (a direct invoke's answer codec, or the document validator), and an account event neither.
+build_before_snapshot(document_validator, Portfolio)
+build_before_snapshot(json_answer_codec, Portfolio)
 
 
 class PortfolioRepository:
