@@ -222,7 +222,6 @@ def decode_documents(
 
     A NULL document (an aggregate over no rows) is skipped, so `document()` answers None.
     """
-    decode = decode_text_decimals_document if text_decimals else decode_document
     decoded: list[M] = []
     for record in records:
         if len(record) != 1:
@@ -234,12 +233,15 @@ def decode_documents(
             continue
         if not isinstance(text, str):
             raise InternalError(f"a document column must be json text, not {type(text).__name__}")
-        decoded.append(decode(text, model))
+        decoded.append(decode_document(text, model, text_decimals=text_decimals))
     return decoded
 
 
-def decode_document(text: str, model: type[M]) -> M:
-    """One document's JSON text, as the database wrote it, validated as `model`."""
+def decode_document(text: str, model: type[M], *, text_decimals: bool = False) -> M:
+    """One document's JSON text, as the database wrote it, validated as `model` (straight from
+    the text where every decimal is a JSON string: `text_decimals`)."""
+    if text_decimals:
+        return decode_text_decimals_document(text, model)
     return _validate(model, loads_exact(text))
 
 

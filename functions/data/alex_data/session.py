@@ -23,7 +23,6 @@ from alex_data.codec import (
     answer_text_decimals_document,
     decode_document,
     decode_documents,
-    decode_text_decimals_document,
     encode_parameters,
 )
 from alex_data.large_results import read_chunked_text, read_pages
@@ -69,11 +68,7 @@ class Session:
     ) -> M | None:
         """One document that the statement returns in ordered chunks; None for no rows."""
         text = read_chunked_text(lambda page: self._records(sql, page), params)
-        if text is None:
-            return None
-        if text_decimals:
-            return decode_text_decimals_document(text, model)
-        return decode_document(text, model)
+        return None if text is None else decode_document(text, model, text_decimals=text_decimals)
 
     def chunked_answer(self, sql: str, params: Params, model: type[Result]) -> ResultJson | None:
         text = read_chunked_text(lambda page: self._records(sql, page), params)
